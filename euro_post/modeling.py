@@ -1,0 +1,127 @@
+"""Models and tokenizers: size presets of a standard architecture, and loading any checkpoint.
+
+Presets are plain `LlamaConfig`s (RMSNorm, RoPE, SwiGLU, grouped-query attention), so
+transformers, lm-eval and vLLM load what we write with no custom code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+# The project's chat template: ChatML, with {% generation %} around what the assistant writes
+# so TRL's assistant-only loss can find exactly those tokens. Rendering a prompt with
+# add_generation_prompt is a prefix of rendering it with its answer, as DPO and GRPO need.
+CHAT_TEMPLATE = (
+    "{%- for message in messages -%}"
+    "{%- if message['role'] == 'assistant' -%}"
+    "{{- '<|im_start|>assistant\\n' -}}"
+    "{%- generation -%}{{- message['content'] + '<|im_end|>' -}}{%- endgeneration -%}"
+    "{{- '\\n' -}}"
+    "{%- else -%}"
+    "{{- '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' -}}"
+    "{%- endif -%}"
+    "{%- endfor -%}"
+    "{%- if add_generation_prompt -%}{{- '<|im_start|>assistant\\n' -}}{%- endif -%}"
+)
+
+BOS, EOS, PAD = "<|endoftext|>", "<|im_end|>", "<|pad|>"
+SPECIAL_TOKENS = [BOS, "<|im_start|>", EOS, PAD]
+
+
+@dataclass(frozen=True)
+class Preset:
+    hidden_size: int
+    num_hidden_layers: int
+    num_attention_heads: int
+    num_key_value_heads: int
+    intermediate_size: int
+    max_position_embeddings: int = 1024
+    tie_word_embeddings: bool = True
+
+
+PRESETS: dict[str, Preset] = {
+    # For tests: builds and trains in well under a second a step.
+    "tiny": Preset(64, 2, 4, 2, 192, 512),
+    # Learns the embedded world in minutes on two CPU cores.
+    "cpu-small": Preset(192, 4, 6, 2, 512, 1024),
+    "cpu-base": Preset(256, 6, 8, 4, 704, 1024),
+    # GPU sizes.
+    "125m": Preset(768, 12, 12, 4, 2048, 4096),
+    "350m": Preset(1024, 24, 16, 8, 2816, 4096),
+    "1b": Preset(2048, 16, 32, 8, 5632, 4096, tie_word_embeddings=False),
+}
+
+
+def preset_config(preset: str | Preset, tokenizer, **overrides):
+    """A LlamaConfig of the given size for `tokenizer`'s vocabulary and special tokens."""
+    from transformers import LlamaConfig
+
+    if isinstance(preset, str):
+        if preset not in PRESETS:
+            raise ValueError(f"unknown model preset {preset!r}; expected one of {', '.join(PRESETS)}")
+        preset = PRESETS[preset]
+    fields = dict(preset.__dict__)
+    fields.update(overrides)
+    return LlamaConfig(
+        vocab_size=len(tokenizer),
+        bos_token_id=tokenizer.convert_tokens_to_ids(BOS),
+        eos_token_id=tokenizer.convert_tokens_to_ids(EOS),
+        pad_token_id=tokenizer.convert_tokens_to_ids(PAD),
+        rms_norm_eps=1e-5,
+        rope_theta=10000.0,
+        attention_bias=False,
+        mlp_bias=False,
+        **fields,
+    )
+
+
+def new_model(preset: str | Preset, tokenizer, seed: int = 0, **overrides):
+    from transformers import AutoModelForCausalLM, GenerationConfig
+
+    torch.manual_seed(seed)
+    config = preset_config(preset, tokenizer, **overrides)
+    model = AutoModelForCausalLM.from_config(config)
+    model.generation_config = GenerationConfig(
+        bos_token_id=config.bos_token_id, eos_token_id=config.eos_token_id, pad_token_id=config.pad_token_id
+    )
+    return model
+
+
+def train_dtype(precision: str) -> torch.dtype:
+    """Weights dtype for a precision setting: bf16 on a GPU that has it when "auto"."""
+    if precision == "bf16" or (precision == "auto" and torch.cuda.is_available() and torch.cuda.is_bf16_supported()):
+        return torch.bfloat16
+    return torch.float32
+
+
+def load_model(checkpoint: str, precision: str = "auto", **kwargs):
+    """Load any causal LM checkpoint: a local folder or a hub id (hub ids download only outside tests)."""
+    from transformers import AutoModelForCausalLM
+
+    return AutoModelForCausalLM.from_pretrained(checkpoint, dtype=train_dtype(precision), **kwargs)
+
+
+def load_tokenizer(checkpoint: str, log=None):
+    """Load a tokenizer and make sure it can chat: a pad token and a chat template.
+
+    A base checkpoint without a chat template gets the project's template (said in the log).
+    """
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(checkpoint)
+    if tokenizer.chat_template is None:
+        missing = [t for t in SPECIAL_TOKENS if t not in tokenizer.get_vocab()]
+        if missing:
+            tokenizer.add_special_tokens({"additional_special_tokens": missing})
+        tokenizer.chat_template = CHAT_TEMPLATE
+        if log:
+            log(f"{checkpoint} has no chat template: using euro-post's ChatML template")
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = PAD if PAD in tokenizer.get_vocab() else tokenizer.eos_token
+    return tokenizer
+
+
+def count_parameters(model) -> int:
+    return sum(p.numel() for p in model.parameters())

@@ -1,0 +1,60 @@
+"""Shared fixtures: tiny models made on the fly, never downloaded."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+# One sentence per language is enough for a tokenizer that round-trips every script.
+SAMPLE_TEXT = {
+    "bg": "Мария има 12 ябълки и купува още 5.",
+    "cs": "Jana má 12 jablek a koupí ještě 5.",
+    "da": "Mette har 12 æbler og køber 5 mere.",
+    "de": "Anna hat 12 Äpfel und kauft noch 5 dazu.",
+    "el": "Η Μαρία έχει 12 μήλα και αγοράζει άλλα 5.",
+    "en": "Anna has 12 apples and buys 5 more.",
+    "es": "Lucía tiene 12 manzanas y compra 5 más.",
+    "et": "Mari ostab poest 12 õuna ja veel 5.",
+    "fi": "Liisalla on 12 omenaa ja hän ostaa 5 lisää.",
+    "fr": "Léa a 12 pommes et en achète 5 de plus.",
+    "ga": "Tá 12 úll ag Áine agus ceannaíonn sí 5 eile.",
+    "hr": "Ana ima 12 jabuka i kupuje još 5.",
+    "hu": "Annának 12 almája van, és vesz még 5-öt.",
+    "it": "Giulia ha 12 mele e ne compra altre 5.",
+    "lt": "Rūta turi 12 obuolių ir perka dar 5.",
+    "lv": "Annai ir 12 āboli, un viņa nopērk vēl 5.",
+    "mt": "Marija għandha 12-il tuffieħa u tixtri 5 oħra.",
+    "nl": "Anna heeft 12 appels en koopt er nog 5.",
+    "pl": "Anna ma 12 jabłek i kupuje jeszcze 5.",
+    "pt": "A Ana tem 12 maçãs e compra mais 5.",
+    "ro": "Ana are 12 mere și mai cumpără 5.",
+    "sk": "Jana má 12 jabĺk a kúpi ešte 5.",
+    "sl": "Ana ima 12 jabolk in kupi še 5.",
+    "sv": "Anna har 12 äpplen och köper 5 till.",
+}
+
+
+@pytest.fixture(scope="session")
+def tiny_tokenizer():
+    from euro_post.base_pretrain.tokenizer import train_tokenizer
+
+    texts = {lang: [text] * 20 for lang, text in SAMPLE_TEXT.items()}
+    return train_tokenizer(texts, vocab_size=700, sample_size=2000, seed=0)
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoint(tmp_path_factory, tiny_tokenizer):
+    """A random tiny LLaMA-style checkpoint with the project's tokenizer and chat template."""
+    from euro_post.modeling import new_model
+
+    path = tmp_path_factory.mktemp("tiny") / "checkpoint"
+    model = new_model("tiny", tiny_tokenizer, seed=0)
+    model.save_pretrained(path)
+    tiny_tokenizer.save_pretrained(path)
+    return str(path)

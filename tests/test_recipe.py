@@ -1,0 +1,121 @@
+"""The recipe schema: every mistake is reported before any work starts, with its path."""
+
+from __future__ import annotations
+
+import pytest
+
+from euro_post.recipe import RecipeError, apply_override, load_recipe, validate_recipe
+
+BASE = {"name": "t", "stages": {"sft": {"init_from": "some/model"}}}
+
+
+def errors_of(raw: dict) -> str:
+    with pytest.raises(RecipeError) as info:
+        validate_recipe(raw)
+    return str(info.value)
+
+
+def test_minimal_recipe_gets_documented_defaults():
+    recipe = validate_recipe(BASE)
+    assert recipe.seed == 0
+    assert len(recipe.languages) == 24
+    assert recipe.stages.sft.learning_rate == 1e-4
+    assert recipe.enabled_stages() == ["sft"]
+    assert str(recipe.resolved_run_dir()) == "runs/t"
+
+
+def test_bad_value_names_the_path_and_bound():
+    raw = {"name": "t", "stages": {"sft": {"init_from": "m"}, "rl": {"num_generations": 1}}}
+    assert "stages.rl.num_generations: must be >= 2, got 1" in errors_of(raw)
+
+
+def test_unknown_key_suggests_the_nearest():
+    raw = {"name": "t", "stages": {"sft": {"init_from": "m", "learning_rat": 1e-4}}}
+    assert "stages.sft.learning_rat: unknown key; did you mean 'learning_rate'?" in errors_of(raw)
+
+
+def test_unknown_stage_suggests_the_nearest():
+    raw = {"name": "t", "stages": {"sft": {"init_from": "m"}, "perference": {}}}
+    assert "stages.perference: unknown key; did you mean 'preference'?" in errors_of(raw)
+
+
+def test_wrong_type_says_what_was_expected():
+    raw = {"name": "t", "stages": {"sft": {"init_from": "m", "max_steps": "many"}}}
+    assert "stages.sft.max_steps: expected an integer, got 'many'" in errors_of(raw)
+
+
+def test_wrong_literal_lists_the_choices():
+    raw = {**BASE, "fused_loss": "maybe"}
+    assert "fused_loss: must be one of 'auto', 'on' or 'off', got 'maybe'" in errors_of(raw)
+
+
+def test_unknown_language_is_rejected():
+    message = errors_of({**BASE, "languages": ["de", "xx"]})
+    assert "languages: unknown language 'xx'" in message
+
+
+def test_every_error_is_reported_at_once():
+    raw = {"name": "t", "seed": "x", "stages": {"sft": {"init_from": "m", "max_steps": 0, "lr": 1}}}
+    message = errors_of(raw)
+    assert "seed: expected an integer" in message
+    assert "stages.sft.max_steps: must be >= 1, got 0" in message
+    assert "stages.sft.lr: unknown key" in message
+
+
+def test_first_stage_needs_a_checkpoint():
+    message = errors_of({"name": "t", "stages": {"sft": {}}})
+    assert "stages.sft.init_from: the first stage has no previous stage" in message
+
+
+def test_empty_recipe_is_refused():
+    assert "enables no stage" in errors_of({"name": "t"})
+
+
+def test_overrides_parse_values_as_yaml(tmp_path):
+    path = tmp_path / "r.yaml"
+    path.write_text("name: t\nstages:\n  sft:\n    init_from: m\n")
+    recipe = load_recipe(
+        path,
+        overrides=["stages.sft.learning_rate=3e-5", "seed=7", "languages=[de, fr]", "stages.sft.lora.r=4"],
+    )
+    assert recipe.stages.sft.learning_rate == 3e-5
+    assert recipe.seed == 7
+    assert recipe.languages == ["de", "fr"]
+    assert recipe.stages.sft.lora.r == 4
+
+
+def test_override_typo_is_caught_like_a_recipe_typo(tmp_path):
+    path = tmp_path / "r.yaml"
+    path.write_text("name: t\nstages:\n  sft:\n    init_from: m\n")
+    with pytest.raises(RecipeError, match="stages.sft.max_step: unknown key; did you mean 'max_steps'"):
+        load_recipe(path, overrides=["stages.sft.max_step=3"])
+
+
+def test_malformed_override_is_refused():
+    with pytest.raises(RecipeError, match="expected PATH=VALUE"):
+        apply_override({}, "stages.sft.learning_rate")
+
+
+def test_file_errors_name_the_file(tmp_path):
+    with pytest.raises(RecipeError, match="recipe file not found"):
+        load_recipe(tmp_path / "missing.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: [unclosed\n")
+    with pytest.raises(RecipeError, match="bad.yaml: not valid YAML"):
+        load_recipe(bad)
+
+
+def test_stage_hash_changes_with_the_stage_config_only():
+    a = validate_recipe({"name": "t", "stages": {"sft": {"init_from": "m"}, "rl": {}}})
+    b = validate_recipe({"name": "t", "stages": {"sft": {"init_from": "m"}, "rl": {"learning_rate": 1e-6}}})
+    assert a.stage_hash("sft") == b.stage_hash("sft")
+    assert a.stage_hash("rl") != b.stage_hash("rl")
+
+
+def test_shipped_recipes_validate():
+    from pathlib import Path
+
+    recipes = sorted(Path(__file__).parent.parent.joinpath("recipes").glob("*.yaml"))
+    assert recipes, "no recipes shipped"
+    for path in recipes:
+        load_recipe(path)
