@@ -41,6 +41,7 @@ class StageContext:
     run_dir: Path
     input_checkpoint: str | None  # path or hub id to start from; None for a from-scratch stage
     checkpoints: dict[str, str] = field(default_factory=dict)  # earlier stages' checkpoints, in order
+    _world: "World | None" = field(default=None, repr=False)
 
     @property
     def stage_dir(self) -> Path:
@@ -75,11 +76,13 @@ class StageContext:
         """The newest complete trainer checkpoint of an interrupted earlier attempt, if any."""
         return latest_trainer_checkpoint(self.trainer_dir)
 
-    @functools.cache
     def world(self) -> "World":
-        from euro_post.world import World
+        """The embedded world for the recipe's settings and languages (built once, on first use)."""
+        if self._world is None:
+            from euro_post.world import World
 
-        return World(self.recipe.world, languages=self.languages)
+            self._world = World(self.recipe.world, languages=self.languages)
+        return self._world
 
     def save_checkpoint(self, model, tokenizer, extra_files: dict[str, str] | None = None) -> Path:
         return save_pretrained_atomic(model, tokenizer, self.checkpoint_dir, extra_files)
