@@ -1,0 +1,70 @@
+"""`format`: does the completion have the project's answer structure?
+
+Expected: worked reasoning (at least one non-empty line), then exactly one final answer line,
+which is the last non-empty line: "<the row language's answer marker>: <answer>" (e.g.
+"Antwort: 12,5") or a line with `\\boxed{<answer>}`.
+
+Scores:
+- 1.0: reasoning + exactly one final answer line at the end.
+- 0.5: a lone final answer line with no reasoning before it (the answer is well marked, the
+  reasoning the structure asks for is missing: half credit, so a model is not pushed to drop
+  the answer line while it learns to reason).
+- 0.0: anything else: no answer line, text after it, more than one answer line (marker or
+  boxed, in any language, anywhere in the text), another language's marker, or an answer with
+  neither a digit nor LaTeX in it ("Antwort: keine Ahnung").
+
+The marker is matched as in extraction: case-insensitive, Markdown bold and heading marks
+allowed, a space before the colon allowed.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from euro_post.languages import get_language
+from euro_post.rewards.base import Reward, column
+from euro_post.rewards.extract import find_boxed, match_marker_line
+from euro_post.rewards.verify import Outcome
+
+NO_REASONING_SCORE = 0.5
+_HAS_MATH = re.compile(r"\d|\\[A-Za-z]")
+
+
+def _is_answer_line(line: str) -> bool:
+    return "\\boxed" in line or "\\fbox" in line or match_marker_line(line) is not None
+
+
+def format_score(text: str, lang: str) -> float:
+    """The format score of one completion text in language `lang`."""
+    get_language(lang)
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        return 0.0
+    last = lines[-1]
+    marker = match_marker_line(last)
+    if marker is not None:
+        if not marker.is_marker_of(lang) or not _HAS_MATH.search(marker.answer):
+            return 0.0
+    else:
+        boxed = find_boxed(last)
+        if not boxed or not _HAS_MATH.search(boxed):
+            return 0.0
+    if sum(1 for line in lines if _is_answer_line(line)) != 1:
+        return 0.0
+    return 1.0 if len(lines) > 1 else NO_REASONING_SCORE
+
+
+class FormatReward(Reward):
+    """Structure of the completion (needs the `lang` column); see the module docstring."""
+
+    name = "format"
+
+    def score(self, texts: list[str], columns: dict[str, Any]) -> list[Outcome]:
+        langs = column(columns, "lang", len(texts), self.name)
+        for lang in set(langs):
+            get_language(lang)
+        return [format_score(text, lang) for text, lang in zip(texts, langs)]
+
+
+format_reward = FormatReward()
