@@ -14,6 +14,8 @@ import shutil
 from pathlib import Path
 
 PARTIAL = ".partial-"
+# Files that describe a checkpoint rather than make it up: writing them must not change its identity.
+METADATA_FILES = {"training_summary.json"}
 
 
 @contextlib.contextmanager
@@ -81,7 +83,7 @@ def fingerprint(checkpoint: str | Path) -> str:
     digest = hashlib.sha256()
     files = sorted(p for p in path.rglob("*") if p.is_file() and PARTIAL not in str(p))
     for file in files:
-        if file.suffix not in {".safetensors", ".json", ".jinja", ".model", ".txt"}:
+        if file.suffix not in {".safetensors", ".json", ".jinja", ".model", ".txt"} or file.name in METADATA_FILES:
             continue
         digest.update(str(file.relative_to(path)).encode())
         with open(file, "rb") as f:

@@ -5,6 +5,7 @@
     euro-post world --out DIR
     euro-post eval CHECKPOINT [--languages de fr] [--tasks mgsm_native_cot_de]
     euro-post report RUN_DIR [OTHER_RUN_DIR]
+    euro-post card CHECKPOINT
 """
 
 from __future__ import annotations
@@ -71,6 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("run_dir")
     report.add_argument("other_run_dir", nargs="?")
     report.set_defaults(func=_report)
+
+    card = commands.add_parser("card", help="(re)write a checkpoint's model card (README.md) and training-content summary")
+    card.add_argument("checkpoint", help="checkpoint folder, e.g. runs/demo/rl/checkpoint")
+    card.set_defaults(func=_card)
     return parser
 
 
@@ -153,6 +158,14 @@ def _report(args) -> int:
     else:
         paths = write_report(args.run_dir)
         print(f"report written: {paths['markdown']}")
+    return 0
+
+
+def _card(args) -> int:
+    from euro_post.card import card_command
+
+    for name, path in card_command(args.checkpoint).items():
+        print(f"{name:<22} {path}")
     return 0
 
 

@@ -42,6 +42,9 @@ class Stages(Config):
 class Recipe(Config):
     name: str = Field(description="Run name; the default run directory is runs/<name>.")
     description: str = Field("", description="Free text, copied into the report.")
+    license: str | None = Field(
+        None, description="License of the models this recipe trains (an SPDX id such as apache-2.0); goes into every model card."
+    )
     seed: int = Field(0, description="Seeds python, numpy, torch, the world and every trainer.")
     languages: Literal["all"] | list[str] = Field("all", validate_default=True, description='"all" or a list of EU language codes.')
     run_dir: str | None = Field(None, description="Where the run writes; default runs/<name>.")

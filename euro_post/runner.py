@@ -17,6 +17,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from euro_post.card import update_cards
 from euro_post.checkpoint import atomic_write_json, atomic_write_text, fingerprint, remove_partials
 from euro_post.progress import say
 from euro_post.recipe import Recipe, dump_recipe
@@ -59,6 +60,7 @@ def run_recipe(recipe: Recipe, run_dir: str | Path | None = None) -> dict[str, d
             ctx = StageContext(name, recipe, run_dir, input_checkpoint, dict(checkpoints))
             manifest = _run_stage(ctx, config, input_fingerprint, resume)
         manifests[name] = manifest
+        update_cards(run_dir, name)  # model card + training summary; after eval every card gets its results
         if manifest.get("checkpoint"):
             checkpoints[name] = manifest["checkpoint"]
             previous = manifest["checkpoint"]
