@@ -64,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("checkpoint", help="local checkpoint folder or hub model id")
     evaluate.add_argument("--languages", nargs="+", help="language codes (default: all 24)")
     evaluate.add_argument("--tasks", nargs="+", default=[], help="extra lm-eval task names")
-    evaluate.add_argument("--out", help="output folder (default: <checkpoint>/eval)")
+    evaluate.add_argument("--out", help="output folder (default: runs/eval/<checkpoint path>; never inside the checkpoint)")
     evaluate.add_argument("--limit", type=int, help="evaluate at most this many problems per language")
     evaluate.set_defaults(func=_eval)
 

@@ -1,15 +1,83 @@
-"""Options of the eval stage."""
+"""Options of the eval stage (and of `euro-post eval` on any checkpoint)."""
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Literal
 
-from euro_post.config import Config, DataSpec
+from pydantic import Field, model_validator
+
+from euro_post.config import Config, DataSpec, Precision
 
 
 class EvalConfig(Config):
+    """Per-language evaluation of every stage's checkpoint, then the run report.
+
+    Every checkpoint answers the same held-out problems; each completion is scored with the
+    rewards' own functions (answer correctness, format, language consistency) so the report
+    measures exactly what training optimised.
+    """
+
     data: DataSpec = Field(default_factory=DataSpec, description="Held-out problems (`prompt`, `answer`, `lang`).")
     checkpoints: dict[str, str] = Field(
         default_factory=dict,
         description="Extra checkpoints to evaluate, label -> path or hub id, beside the run's own stages.",
     )
+    evaluate_start: bool = Field(
+        True,
+        description="Also evaluate the checkpoint the first training stage started from (label `start`) when "
+        "it is not a stage of this run, so the report shows what training changed.",
+    )
+    problems_per_language: int | None = Field(
+        None, ge=1, description="Evaluate at most this many problems per language (None: all held-out problems)."
+    )
+    max_new_tokens: int = Field(256, ge=1, description="Longest completion, in tokens.")
+    batch_size: int = Field(32, ge=1, description="Sequences generated at once.")
+    mode: Literal["greedy", "sampled"] = Field(
+        "greedy",
+        description='"greedy": one deterministic completion per problem. "sampled": `num_samples` completions '
+        "at `temperature`, with pass@k.",
+    )
+    num_samples: int = Field(1, ge=1, description="Completions per problem in sampled mode.")
+    temperature: float = Field(0.7, gt=0, description="Sampling temperature in sampled mode.")
+    top_p: float = Field(1.0, gt=0, le=1, description="Nucleus sampling mass in sampled mode.")
+    pass_k: list[int] | None = Field(
+        None,
+        description="k values of pass@k in sampled mode (each <= num_samples); None: 1 and num_samples.",
+    )
+    precision: Precision = Field("auto", description='Weights dtype for evaluation; "auto": bf16 on a GPU that has it.')
+    lm_eval_tasks: list[str] = Field(
+        default_factory=list,
+        description='lm-eval tasks to run as well: "euro_post_world" (the held-out problems as offline '
+        "lm-eval tasks, one per language) and any task your lm-eval installation has data for, e.g. "
+        "mgsm_native_cot_de, belebele_deu_Latn, global_mmlu_de.",
+    )
+    lm_eval_limit: int | None = Field(
+        50, ge=1, description="Documents per lm-eval task (None: all). Keeps CPU runs short."
+    )
+    lm_eval_chat_template: bool = Field(
+        True, description="Render lm-eval prompts with the checkpoint's chat template, as the model was trained."
+    )
+    save_completions: bool = Field(
+        True, description="Write every completion with its scores to eval/completions/<label>.jsonl."
+    )
+
+    @model_validator(mode="after")
+    def _coherent(self):
+        if self.mode == "greedy" and self.num_samples != 1:
+            raise ValueError(
+                f"num_samples is {self.num_samples} but greedy decoding gives one completion per problem; "
+                "set mode: sampled to draw several"
+            )
+        for k in self.pass_k or []:
+            if not 1 <= k <= self.num_samples:
+                raise ValueError(f"pass_k: every k must be between 1 and num_samples ({self.num_samples}), got {k}")
+        if self.pass_k and self.mode == "greedy":
+            raise ValueError("pass_k applies to mode: sampled")
+        if "start" in self.checkpoints:
+            raise ValueError('checkpoints: the label "start" is reserved for the first stage\'s starting checkpoint')
+        return self
+
+    def resolved_pass_k(self) -> list[int]:
+        if self.mode == "greedy":
+            return []
+        return sorted(set(self.pass_k or [1, self.num_samples]))

@@ -1,0 +1,226 @@
+"""Evaluate one checkpoint: generate on the held-out problems, score, run lm-eval, save JSON.
+
+`evaluate_checkpoint_into` writes, under the eval folder (`runs/<run>/eval/`):
+- results/<label>.json: the per-language metrics with intervals, lm-eval results, a summary;
+- completions/<label>.jsonl: every completion with its scores (with save_completions);
+- lm_eval/: the world's lm-eval task YAMLs and data, when lm-eval runs.
+A result whose key (checkpoint fingerprint, settings, problems, seed) matches is reused, so
+an interrupted eval stage resumes at the first checkpoint it had not finished.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from pathlib import Path
+from typing import Callable
+
+from euro_post.checkpoint import atomic_write_json, atomic_write_text, fingerprint
+from euro_post.data import DataError, load_rows, rows_by_language
+from euro_post.eval.config import EvalConfig
+from euro_post.eval.metrics import METRICS, SampleScore, language_metrics, macro_mean, stat_from_dict
+from euro_post.generation import generate
+
+RESULT_VERSION = 1
+
+GenerateFn = Callable[..., list[list[str]]]
+
+
+def eval_rows(config: EvalConfig, languages: list[str], world=None) -> list[dict]:
+    """The held-out problems, at most `problems_per_language` per language, each with a gold answer."""
+    rows = load_rows(config.data, "eval", languages, world=world)
+    source = "the embedded world" if config.data.path == "world" else config.data.path
+    for index, row in enumerate(rows, start=1):
+        if row.get("answer") in (None, ""):
+            raise DataError(f"{source}, row {index}: an eval row needs a gold `answer`; it has {sorted(row)}")
+    grouped = rows_by_language(rows)
+    limit = config.problems_per_language
+    return [row for lang in languages for row in grouped.get(lang, [])[:limit]]
+
+
+def score_completions(rows: list[dict], completions: list[list[str]], tokenizer) -> list[list[SampleScore]]:
+    """Score every completion with the rewards' own functions; `completions[i]` answers rows[i]."""
+    from euro_post.rewards import VerificationError, get_reward, verify_answer
+
+    if len(rows) != len(completions):
+        raise ValueError(f"{len(completions)} completion lists for {len(rows)} problems")
+    texts = [text for samples in completions for text in samples]
+    langs = [row["lang"] for row, samples in zip(rows, completions) for _ in samples]
+    formats = get_reward("format")(prompts=None, completions=texts, lang=langs)
+    languages = get_reward("language_consistency")(prompts=None, completions=texts, lang=langs)
+    lengths = [len(ids) for ids in tokenizer(texts, add_special_tokens=False).input_ids] if texts else []
+    scores, flat = [], 0
+    for row, samples in zip(rows, completions):
+        problem = []
+        for text in samples:
+            unverified = False
+            try:
+                correct = verify_answer(text, str(row["answer"]), row["lang"])
+            except VerificationError:
+                correct, unverified = False, True
+            problem.append(
+                SampleScore(
+                    correct=correct,
+                    format=float(formats[flat] or 0.0),
+                    language=languages[flat],
+                    tokens=lengths[flat],
+                    unverified=unverified,
+                )
+            )
+            flat += 1
+        scores.append(problem)
+    return scores
+
+
+def evaluate_model(
+    model,
+    tokenizer,
+    rows: list[dict],
+    config: EvalConfig,
+    *,
+    seed: int = 0,
+    generate_fn: GenerateFn = generate,
+    log=None,
+) -> dict:
+    """Per-language metrics of a loaded model on `rows`; returns {"languages", "generated_tokens", "records"}."""
+    greedy = config.mode == "greedy"
+    languages: dict[str, dict] = {}
+    records: list[dict] = []
+    generated_tokens = 0
+    for lang, lang_rows in rows_by_language(rows).items():
+        started = time.monotonic()
+        completions = generate_fn(
+            model,
+            tokenizer,
+            [row["prompt"] for row in lang_rows],
+            max_new_tokens=config.max_new_tokens,
+            temperature=0.0 if greedy else config.temperature,
+            top_p=1.0 if greedy else config.top_p,
+            num_samples=config.num_samples,
+            batch_size=config.batch_size,
+            seed=seed,
+        )
+        scores = score_completions(lang_rows, completions, tokenizer)
+        stats = language_metrics(scores, config.resolved_pass_k())
+        languages[lang] = {
+            "metrics": {name: stat.as_dict() for name, stat in stats.items()},
+            "unverified": sum(s.unverified for problem in scores for s in problem),
+        }
+        generated_tokens += sum(s.tokens for problem in scores for s in problem)
+        for row, texts, problem in zip(lang_rows, completions, scores):
+            for sample, (text, score) in enumerate(zip(texts, problem)):
+                records.append(
+                    {
+                        "id": row.get("id"), "lang": lang, "sample": sample, "answer": str(row["answer"]),
+                        "completion": text, "correct": score.correct, "format": score.format,
+                        "language_consistency": score.language, "tokens": score.tokens,
+                    }
+                )
+        if log:
+            acc = stats["accuracy"]
+            log(
+                f"{lang}: accuracy {acc.value:.3f} [{acc.low:.3f}, {acc.high:.3f}] on {acc.n} problems "
+                f"({time.monotonic() - started:.1f} s)"
+            )
+    return {"languages": languages, "generated_tokens": generated_tokens, "records": records}
+
+
+def summarize_languages(languages: dict[str, dict]) -> dict[str, float | None]:
+    """Headline numbers of a checkpoint: each metric's mean over languages (every language weighs the same)."""
+    names = list(METRICS) + sorted({k for v in languages.values() for k in v["metrics"] if k.startswith("pass@")})
+    return {
+        name: macro_mean([stat_from_dict(v["metrics"][name]) for v in languages.values() if name in v["metrics"]])
+        for name in names
+    }
+
+
+def result_key(checkpoint: str, rows: list[dict], config: EvalConfig, seed: int) -> str:
+    settings = config.model_dump(mode="json", exclude={"checkpoints", "evaluate_start", "save_completions"})
+    payload = {
+        "checkpoint": fingerprint(checkpoint),
+        "settings": settings,
+        "problems": hashlib.sha256(json.dumps([r.get("id") or r["prompt"] for r in rows], sort_keys=True).encode()).hexdigest(),
+        "seed": seed,
+        "version": RESULT_VERSION,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def evaluate_checkpoint_into(
+    label: str,
+    checkpoint: str,
+    rows: list[dict],
+    config: EvalConfig,
+    eval_dir: str | Path,
+    *,
+    seed: int = 0,
+    log=print,
+    generate_fn: GenerateFn = generate,
+) -> dict:
+    """Evaluate `checkpoint` under `label`, write results/<label>.json and return its content."""
+    eval_dir = Path(eval_dir)
+    path = eval_dir / "results" / f"{label}.json"
+    key = result_key(checkpoint, rows, config, seed)
+    if path.exists():
+        try:
+            old = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError:
+            old = {}
+        if old.get("key") == key:
+            log(f"{label}: already evaluated with the same checkpoint and settings, reused")
+            return old
+
+    import torch
+
+    from euro_post.modeling import load_model, load_tokenizer
+
+    started = time.monotonic()
+    log(f"{label}: evaluating {checkpoint} on {len(rows)} problems")
+    tokenizer = load_tokenizer(checkpoint, log=log)
+    model = load_model(checkpoint, config.precision)
+    if model.get_input_embeddings().num_embeddings < len(tokenizer):
+        model.resize_token_embeddings(len(tokenizer))
+    if torch.cuda.is_available():
+        model.to("cuda")
+    outcome = evaluate_model(model, tokenizer, rows, config, seed=seed, generate_fn=generate_fn, log=lambda t: log(f"{label}: {t}"))
+    languages = outcome["languages"]
+    other: dict[str, dict] = {}
+    if config.lm_eval_tasks:
+        from euro_post.eval.harness import run_lm_eval
+
+        tasks = run_lm_eval(
+            model, tokenizer, config.lm_eval_tasks, rows=rows, work_dir=eval_dir / "lm_eval",
+            limit=config.lm_eval_limit, max_new_tokens=config.max_new_tokens, batch_size=config.batch_size,
+            chat_template=config.lm_eval_chat_template, seed=seed, log=log,
+        )
+        for task, result in tasks.items():
+            if result["lang"] in languages:
+                languages[result["lang"]].setdefault("lm_eval", {})[task] = result
+            else:
+                other[task] = result
+    result = {
+        "version": RESULT_VERSION,
+        "key": key,
+        "label": label,
+        "checkpoint": str(checkpoint),
+        "fingerprint": fingerprint(checkpoint),
+        "mode": config.mode,
+        "num_samples": config.num_samples,
+        "max_new_tokens": config.max_new_tokens,
+        "temperature": None if config.mode == "greedy" else config.temperature,
+        "seed": seed,
+        "languages": languages,
+        "lm_eval_other": other,
+        "summary": summarize_languages(languages),
+        "generated_tokens": outcome["generated_tokens"],
+        "wall_time_s": round(time.monotonic() - started, 3),
+    }
+    if config.save_completions:
+        lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in outcome["records"])
+        atomic_write_text(eval_dir / "completions" / f"{label}.jsonl", lines)
+    atomic_write_json(path, result)
+    del model
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+    return result

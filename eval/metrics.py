@@ -1,0 +1,169 @@
+"""Scores of one checkpoint's completions, per language, with 95% confidence intervals.
+
+Per problem we have one completion (greedy) or several (sampled). Each completion gets:
+- correct: the rewards' `verify_answer` on the row's gold `answer` (the function the
+  `math_accuracy` reward uses), so the eval measures what RL optimised;
+- format: 1 when the rewards' `format` score is full (reasoning, then exactly one final
+  answer line at the end), else 0;
+- language: the rewards' `language_consistency` (1/0; None when the text has too few letters
+  to judge, and then left out of that metric's count);
+- tokens: completion length in tokens.
+
+Per language each metric is a `Stat` (value, 95% interval, sample count). A problem counts
+once: its value is the mean over its completions. When every problem's value is 0 or 1 (always
+the case for greedy decoding) the interval is Wilson's score interval for a proportion, else a
+Student-t interval for the mean over problems, which respects that samples of one problem
+are correlated.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from statistics import NormalDist
+from typing import Sequence
+
+CONFIDENCE = 0.95
+Z95 = NormalDist().inv_cdf(0.5 + CONFIDENCE / 2)  # 1.959963984540054
+
+# Metric names in report order, with how they read in tables.
+METRICS = {
+    "accuracy": "accuracy",
+    "format": "format compliance",
+    "language_consistency": "language consistency",
+    "length": "mean length (tokens)",
+}
+PROPORTIONS = ("accuracy", "format", "language_consistency")
+
+
+@dataclass(frozen=True)
+class Stat:
+    value: float | None  # None when there were no samples to measure
+    low: float | None
+    high: float | None
+    n: int  # problems that entered the value
+    interval: str  # "wilson", "t" or "none"
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SampleScore:
+    correct: bool
+    format: float  # the format reward's score (0, 0.5 or 1)
+    language: float | None  # 1/0, None when it cannot be judged
+    tokens: int
+    unverified: bool = False  # the verifier erred or timed out; counted as not correct
+
+
+def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval of a binomial proportion: well behaved at 0/n and n/n."""
+    if n <= 0:
+        raise ValueError("wilson_interval needs n >= 1")
+    if not 0 <= successes <= n:
+        raise ValueError(f"successes must be in [0, {n}], got {successes}")
+    p = successes / n
+    denominator = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denominator
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
+    # At 0/n and n/n the bound is exactly 0 or 1; rounding would leave 1e-17 behind.
+    low = 0.0 if successes == 0 else max(0.0, centre - half)
+    high = 1.0 if successes == n else min(1.0, centre + half)
+    return low, high
+
+
+def t_quantile(df: int, confidence: float = CONFIDENCE) -> float:
+    """Two-sided Student-t critical value (normal when scipy is missing or df is large)."""
+    try:
+        from scipy.stats import t
+    except ImportError:  # pragma: no cover - scipy comes with lm-eval's dependencies
+        return NormalDist().inv_cdf(0.5 + confidence / 2)
+    return float(t.ppf(0.5 + confidence / 2, df))
+
+
+def mean_interval(values: Sequence[float], bounds: tuple[float, float] | None = None) -> tuple[float, float, float]:
+    """Mean with a Student-t 95% interval (a single value has no spread: the interval is the point)."""
+    n = len(values)
+    if n == 0:
+        raise ValueError("mean_interval needs at least one value")
+    mean = sum(values) / n
+    if n == 1:
+        return mean, mean, mean
+    variance = sum((v - mean) ** 2 for v in values) / (n - 1)
+    half = t_quantile(n - 1) * math.sqrt(variance / n)
+    low, high = mean - half, mean + half
+    if bounds:
+        low, high = max(bounds[0], low), min(bounds[1], high)
+    return mean, low, high
+
+
+def pass_at_k(n: int, c: int, k: int) -> float:
+    """Unbiased pass@k from n samples with c correct: 1 - C(n-c, k) / C(n, k)."""
+    if not 0 <= c <= n or not 1 <= k <= n:
+        raise ValueError(f"pass_at_k needs 0 <= c <= n and 1 <= k <= n, got n={n} c={c} k={k}")
+    if n - c < k:
+        return 1.0
+    # Product form of the binomial ratio: no huge factorials.
+    value = 1.0
+    for i in range(n - c + 1, n + 1):
+        value *= 1.0 - k / i
+    return 1.0 - value
+
+
+def summarize(values: Sequence[float], proportion: bool = True) -> Stat:
+    """One metric over problems: Wilson for 0/1 values of a proportion, Student-t for anything else."""
+    n = len(values)
+    if n == 0:
+        return Stat(None, None, None, 0, "none")
+    if proportion and all(v in (0.0, 1.0) for v in values):
+        successes = int(sum(values))
+        low, high = wilson_interval(successes, n)
+        return Stat(successes / n, low, high, n, "wilson")
+    mean, low, high = mean_interval(values, (0.0, 1.0) if proportion else (0.0, math.inf))
+    return Stat(mean, low, high, n, "t")
+
+
+def language_metrics(problems: Sequence[Sequence[SampleScore]], pass_k: Sequence[int] = ()) -> dict[str, Stat]:
+    """Metrics of one language: `problems[i]` holds the scored completions of problem i."""
+
+    def per_problem(value_of) -> list[float]:
+        values = []
+        for samples in problems:
+            judged = [v for v in (value_of(s) for s in samples) if v is not None]
+            if judged:
+                values.append(sum(judged) / len(judged))
+        return values
+
+    stats = {
+        "accuracy": summarize(per_problem(lambda s: float(s.correct))),
+        "format": summarize(per_problem(lambda s: 1.0 if s.format >= 1.0 else 0.0)),
+        "language_consistency": summarize(per_problem(lambda s: s.language)),
+        "length": summarize(per_problem(lambda s: float(s.tokens)), proportion=False),
+    }
+    for k in pass_k:
+        values = [pass_at_k(len(s), sum(x.correct for x in s), k) for s in problems if len(s) >= k]
+        stats[f"pass@{k}"] = summarize(values)
+    return stats
+
+
+def difference_interval(before: Stat, after: Stat) -> tuple[float, float, float] | None:
+    """after - before with a 95% interval by recovering variances from each interval (MOVER,
+    Newcombe's method for proportions). Treats the two as independent, which is conservative
+    when both answered the same problems."""
+    if before.value is None or after.value is None:
+        return None
+    delta = after.value - before.value
+    low = delta - math.hypot(after.value - after.low, before.high - before.value)
+    high = delta + math.hypot(after.high - after.value, before.value - before.low)
+    return delta, low, high
+
+
+def macro_mean(stats: Sequence[Stat]) -> float | None:
+    """Mean over languages, each language weighing the same."""
+    values = [s.value for s in stats if s.value is not None]
+    return sum(values) / len(values) if values else None
+
+
+def stat_from_dict(data: dict) -> Stat:
+    return Stat(data.get("value"), data.get("low"), data.get("high"), int(data.get("n", 0)), data.get("interval", "none"))

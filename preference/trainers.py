@@ -1,0 +1,125 @@
+"""The trainers of the preference stage: TRL's DPOTrainer, or its CPOTrainer as reference-free SimPO.
+
+DPO computes log-probs through TRL's fused LM head (chunked, never the full logits tensor);
+that is built into DPOTrainer and cannot be switched off. On CUDA, `fused_loss != "off"` also
+turns on liger-kernel's layer kernels (RMSNorm, SwiGLU, RoPE); its fused cross-entropy stays
+off, as it would replace the forward that carries the fused head.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+import torch
+from datasets import Dataset
+
+from euro_post.hf_training import lora_config, trainer_arguments
+from euro_post.modeling import load_model
+from euro_post.preference.config import PreferenceConfig
+from euro_post.stage import StageContext
+
+# Only liger's layer kernels: its fused linear cross-entropy replaces model.forward.
+LIGER_LAYER_KERNELS = {"fused_linear_cross_entropy": False}
+
+
+def use_liger(ctx: StageContext) -> bool:
+    if ctx.fused_loss == "off" or not torch.cuda.is_available():
+        return False
+    if importlib.util.find_spec("liger_kernel") is None:
+        ctx.log("liger-kernel is not installed: training without its kernels")
+        return False
+    return True
+
+
+def build_trainer(cfg: PreferenceConfig, ctx: StageContext, model, tokenizer, dataset: Dataset, callbacks: list):
+    if cfg.algorithm == "simpo":
+        return _simpo_trainer(cfg, ctx, model, tokenizer, dataset, callbacks)
+    return _dpo_trainer(cfg, ctx, model, tokenizer, dataset, callbacks)
+
+
+def _common_arguments(cfg: PreferenceConfig, ctx: StageContext) -> dict:
+    liger = use_liger(ctx)
+    return dict(
+        **trainer_arguments(cfg, ctx),
+        max_length=cfg.max_length,
+        beta=cfg.resolved_beta,
+        label_smoothing=cfg.label_smoothing,
+        use_liger_kernel=liger,
+        liger_kernel_config=dict(LIGER_LAYER_KERNELS) if liger else None,
+        # Counted in the trainer state, so a resumed stage still knows the tokens of its first attempt.
+        include_num_input_tokens_seen="non_padding",
+    )
+
+
+def _dpo_trainer(cfg: PreferenceConfig, ctx: StageContext, model, tokenizer, dataset: Dataset, callbacks: list):
+    from trl import DPOConfig, DPOTrainer
+
+    args = DPOConfig(
+        **_common_arguments(cfg, ctx),
+        loss_type=list(cfg.loss_type),
+        loss_weights=cfg.loss_weights,
+        precompute_ref_log_probs=cfg.precompute_ref_log_probs,
+    )
+    return DPOTrainer(
+        model=model,
+        ref_model=reference_model(cfg, ctx, model),
+        args=args,
+        train_dataset=dataset,
+        processing_class=tokenizer,
+        peft_config=lora_config(cfg.lora),
+        callbacks=callbacks,
+    )
+
+
+def reference_model(cfg: PreferenceConfig, ctx: StageContext, model):
+    """The frozen reference policy, or None where TRL needs none.
+
+    None with LoRA (the base model with the adapter switched off is the reference) and with
+    precomputed log-probs (TRL scores the pairs with the policy before its first step).
+    """
+    if cfg.reference is None and (cfg.lora is not None or cfg.precompute_ref_log_probs):
+        return None
+    path = cfg.reference or ctx.input_checkpoint
+    reference = load_model(path, cfg.precision)
+    rows = model.get_input_embeddings().num_embeddings
+    if reference.get_input_embeddings().num_embeddings != rows:
+        # The policy grew rows for the chat template's special tokens; the reference must score
+        # the same ids. The new rows are never in a completion the reference has to rate highly.
+        reference.resize_token_embeddings(rows)
+    reference.config.pad_token_id = model.config.pad_token_id
+    return reference
+
+
+def _simpo_trainer(cfg: PreferenceConfig, ctx: StageContext, model, tokenizer, dataset: Dataset, callbacks: list):
+    from trl.experimental.cpo import CPOConfig
+
+    args = CPOConfig(
+        **_common_arguments(cfg, ctx),
+        loss_type="simpo",
+        cpo_alpha=0.0,  # no behaviour-cloning term: plain SimPO
+        simpo_gamma=cfg.simpo_gamma,
+    )
+    return _counting_cpo_trainer()(
+        model=model,
+        args=args,
+        train_dataset=dataset,
+        processing_class=tokenizer,
+        peft_config=lora_config(cfg.lora),
+        callbacks=callbacks,
+    )
+
+
+def _counting_cpo_trainer():
+    from trl.experimental.cpo import CPOTrainer
+
+    class CountingCPOTrainer(CPOTrainer):
+        """CPOTrainer that counts the tokens it trains on: its batches have no `input_ids` for the Trainer to count."""
+
+        def _track_num_input_tokens(self, inputs):
+            if "chosen_attention_mask" not in inputs:
+                return super()._track_num_input_tokens(inputs)
+            tokens = inputs["chosen_attention_mask"].sum() + inputs["rejected_attention_mask"].sum()
+            tokens = torch.as_tensor(tokens, device=self.args.device, dtype=torch.int64)
+            self.state.num_input_tokens_seen += self.accelerator.gather(tokens).sum().item()
+
+    return CountingCPOTrainer
