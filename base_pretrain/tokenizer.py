@@ -39,19 +39,31 @@ def train_tokenizer(
     sample_size: int = 20000,
     seed: int = 0,
     max_length: int = 1024,
+    split_digits: bool = True,
+    min_frequency: int = 2,
 ):
-    """Train byte-level BPE on a temperature-sampled mix; return a chat-ready PreTrainedTokenizerFast."""
+    """Train byte-level BPE on a temperature-sampled mix; return a chat-ready PreTrainedTokenizerFast.
+
+    `split_digits` gives every digit its own token (as LLaMA does), so numbers are spelled the
+    same way in every language and a small model can learn digit-wise arithmetic.
+    """
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
+    if not any(texts_by_lang.values()):
+        raise ValueError("train_tokenizer: no training text in any language")
     tokenizer = Tokenizer(models.BPE())
-    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
+    byte_level = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
+    if split_digits:
+        tokenizer.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.Digits(individual_digits=True), byte_level])
+    else:
+        tokenizer.pre_tokenizer = byte_level
     tokenizer.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
         vocab_size=vocab_size,
         special_tokens=SPECIAL_TOKENS,
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        min_frequency=2,
+        min_frequency=min_frequency,
         show_progress=False,
     )
     corpus = sample_texts(texts_by_lang, sample_size, temperature, seed)
@@ -74,6 +86,6 @@ def fertility(tokenizer, texts_by_lang: dict[str, list[str]]) -> dict[str, float
     result = {}
     for lang, texts in texts_by_lang.items():
         words = sum(len(_WORD.findall(t)) for t in texts)
-        tokens = sum(len(tokenizer(t, add_special_tokens=False)["input_ids"]) for t in texts)
+        tokens = sum(len(ids) for ids in tokenizer(list(texts), add_special_tokens=False)["input_ids"]) if texts else 0
         result[lang] = round(tokens / max(words, 1), 4)
     return result

@@ -1,0 +1,151 @@
+"""base_pretrain: from raw multilingual text to a base checkpoint that SFT can start from.
+
+From scratch (`init_from: scratch`): train a byte-level BPE tokenizer on a temperature-
+sampled mix of the corpus, build a LLaMA-style model of the preset's size, and pretrain it on
+packed blocks mixed across languages. Continued pretraining (`init_from: <checkpoint>`):
+load the checkpoint's model and tokenizer and run the same loop. Either way the stage writes
+a standard Hugging Face checkpoint and reports tokenizer fertility and validation loss per
+language in stage.json.
+"""
+
+from __future__ import annotations
+
+from transformers import PrinterCallback, TrainingArguments, default_data_collator
+
+from euro_post import hf_training
+from euro_post.base_pretrain.config import BasePretrainConfig
+from euro_post.base_pretrain.corpus import (
+    Blocks,
+    MixedBlocks,
+    load_documents,
+    mixing_weights,
+    pack_languages,
+    split_validation,
+)
+from euro_post.base_pretrain.tokenizer import fertility, train_tokenizer
+from euro_post.base_pretrain.training import PretrainTrainer, ValidationCallback, add_fused_head, use_fused_loss
+from euro_post.checkpoint import atomic_directory
+from euro_post.modeling import count_parameters, load_model, load_tokenizer, new_model
+from euro_post.stage import StageContext, StageResult
+
+# Fertility is measured on at most this many documents per language (held-out ones first).
+FERTILITY_DOCUMENTS = 200
+
+
+def run(cfg: BasePretrainConfig, ctx: StageContext) -> StageResult:
+    languages = ctx.languages
+    world = ctx.world() if cfg.data.path == "world" else None
+    docs = load_documents(cfg.data, languages, world=world)
+    missing = [lang for lang in languages if lang not in docs]
+    if missing:
+        ctx.log(f"no pretraining text for {', '.join(missing)}: those languages are not trained on")
+    train_docs, valid_docs = split_validation(docs, cfg.validation_fraction, ctx.seed)
+
+    scratch = ctx.input_checkpoint is None
+    tokenizer = _scratch_tokenizer(cfg, ctx, train_docs) if scratch else load_tokenizer(ctx.input_checkpoint, ctx.log)
+    model = _model(cfg, ctx, tokenizer, scratch)
+    parameters = count_parameters(model)
+    fused = use_fused_loss(ctx.fused_loss)
+    if fused:
+        add_fused_head(model)  # before any LoRA wrapping, so the adapter sees the patched forward
+    if cfg.lora is not None:
+        from peft import get_peft_model
+
+        model = get_peft_model(model, hf_training.lora_config(cfg.lora))
+
+    fertility_docs = {lang: (valid_docs.get(lang, []) + train_docs[lang])[:FERTILITY_DOCUMENTS] for lang in train_docs}
+    fertilities = fertility(tokenizer, fertility_docs)
+    block = cfg.sequence_length
+    train_blocks = pack_languages(tokenizer, train_docs, block, ctx.seed)
+    valid_blocks = {
+        lang: Blocks(b.input_ids[: cfg.validation_blocks], b.lengths[: cfg.validation_blocks])
+        for lang, b in pack_languages(tokenizer, valid_docs, block, ctx.seed, keep_tail=True).items()
+    }
+    token_counts = {lang: b.num_tokens for lang, b in train_blocks.items()}
+    weights = mixing_weights(token_counts, cfg.language_temperature, cfg.language_weights)
+
+    args = TrainingArguments(**hf_training.trainer_arguments(cfg, ctx), include_num_input_tokens_seen="all")
+    samples = cfg.max_steps * cfg.per_device_batch_size * cfg.gradient_accumulation_steps * args.world_size
+    dataset = MixedBlocks(train_blocks, weights, samples, ctx.seed)
+    ctx.log(
+        f"{len(train_blocks)} languages, {sum(token_counts.values()):,} training tokens in blocks of {block}; "
+        f"{samples:,} blocks ({samples * block:,} tokens) over {cfg.max_steps} steps; "
+        f"{parameters:,} parameters, vocabulary {len(tokenizer):,}, fused loss {'on' if fused else 'off'}"
+    )
+
+    validation = ValidationCallback(ctx, valid_blocks, cfg.eval_steps, cfg.per_device_batch_size, args.bf16)
+    trainer = PretrainTrainer(
+        model=model,
+        args=args,
+        train_dataset=dataset,
+        data_collator=default_data_collator,
+        processing_class=tokenizer,
+        callbacks=[hf_training.StageCallback(ctx, cfg.max_steps), validation],
+        fused_lm_head=fused,
+    )
+    trainer.remove_callback(PrinterCallback)  # StageCallback already shows progress; no raw log dicts on stdout
+    hf_training.train(trainer, ctx)
+    step = trainer.state.global_step
+    if valid_blocks and validation.last_step != step:
+        validation.evaluate(trainer.model, step, trainer.is_world_process_zero())
+
+    model.config.use_cache = True  # training turns the KV cache off; generation wants it back
+    checkpoint = hf_training.save_final(trainer.model, tokenizer, ctx)
+    best, worst = min(fertilities.values()), max(fertilities.values())
+    summary = {
+        "from": "scratch" if scratch else ctx.input_checkpoint,
+        "parameters": parameters,
+        "vocab_size": len(tokenizer),
+        "block_size": block,
+        "steps": step,
+        "fertility": fertilities,
+        "fertility_worst_best_ratio": round(worst / best, 4),
+        "fertility_worst": max(fertilities, key=fertilities.get),
+        "fertility_best": min(fertilities, key=fertilities.get),
+        "validation_loss": {lang: round(v, 4) for lang, v in validation.last_losses.items()},
+        "validation_loss_mean": (
+            round(sum(validation.last_losses.values()) / len(validation.last_losses), 4) if validation.last_losses else None
+        ),
+        "training_tokens_per_language": token_counts,
+        "mixing_weights": {lang: round(w, 4) for lang, w in weights.items()},
+    }
+    return StageResult(checkpoint=checkpoint, tokens_processed=int(trainer.state.num_input_tokens_seen), summary=summary)
+
+
+def _scratch_tokenizer(cfg: BasePretrainConfig, ctx: StageContext, train_docs: dict[str, list[str]]):
+    """Train the tokenizer, or reuse the one an interrupted attempt of this stage already trained."""
+    from transformers import AutoTokenizer
+
+    saved = ctx.stage_dir / "tokenizer"
+    if (saved / "tokenizer.json").exists():
+        ctx.log(f"reusing the tokenizer trained before the interruption ({saved})")
+        return AutoTokenizer.from_pretrained(saved)
+    tokenizer = train_tokenizer(
+        train_docs,
+        vocab_size=cfg.vocab_size,
+        temperature=cfg.tokenizer_temperature,
+        sample_size=cfg.tokenizer_sample_size,
+        seed=ctx.seed,
+        max_length=cfg.model_dimensions()["max_position_embeddings"],
+        split_digits=cfg.split_digits,
+    )
+    with atomic_directory(saved) as tmp:
+        tokenizer.save_pretrained(tmp)
+    ctx.log(f"trained a {len(tokenizer):,}-token byte-level BPE tokenizer")
+    return tokenizer
+
+
+def _model(cfg: BasePretrainConfig, ctx: StageContext, tokenizer, scratch: bool):
+    if scratch:
+        return new_model(cfg.preset, tokenizer, seed=ctx.seed, **cfg.model_overrides)
+    # Full-weight training keeps fp32 master weights (bf16 comes from autocast); a frozen LoRA base
+    # can sit in the training precision.
+    model = load_model(ctx.input_checkpoint, "fp32" if cfg.lora is None else cfg.precision)
+    if len(tokenizer) > model.get_input_embeddings().weight.shape[0]:
+        model.resize_token_embeddings(len(tokenizer))
+    if model.config.max_position_embeddings < cfg.sequence_length:
+        raise ValueError(
+            f"block_size {cfg.sequence_length} exceeds {ctx.input_checkpoint}'s max_position_embeddings "
+            f"{model.config.max_position_embeddings}"
+        )
+    return model
