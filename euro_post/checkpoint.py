@@ -16,6 +16,8 @@ from pathlib import Path
 PARTIAL = ".partial-"
 # Files that describe a checkpoint rather than make it up: writing them must not change its identity.
 METADATA_FILES = {"training_summary.json"}
+# Written last into a trainer checkpoint: its presence says the folder is complete (see trainer_checkpoints.py).
+COMPLETE_MARKER = "checkpoint_complete.json"
 
 
 @contextlib.contextmanager
@@ -93,16 +95,32 @@ def fingerprint(checkpoint: str | Path) -> str:
 
 
 def latest_trainer_checkpoint(trainer_dir: str | Path) -> Path | None:
-    """The newest complete `checkpoint-<step>` folder a transformers Trainer left, if any."""
+    """The newest complete `checkpoint-<step>` folder a Trainer left, if any.
+
+    Complete means published by `euro_post.trainer_checkpoints`: it holds the completion marker
+    (written last, before the folder was renamed into place) and every file the marker lists,
+    at the size it lists. Folders without a marker (a save that never finished, or one written
+    by a plain Trainer) and quarantined `.corrupt` folders are never resumed from.
+    """
     trainer_dir = Path(trainer_dir)
     if not trainer_dir.is_dir():
         return None
-    complete = [
-        p
-        for p in trainer_dir.glob("checkpoint-*")
-        if p.is_dir() and p.name.split("-")[-1].isdigit() and (p / "trainer_state.json").exists()
-    ]
-    return max(complete, key=lambda p: int(p.name.split("-")[-1]), default=None)
+    complete = [p for p in trainer_dir.glob("checkpoint-*") if checkpoint_step(p) is not None and _marker_intact(p)]
+    return max(complete, key=checkpoint_step, default=None)
+
+
+def checkpoint_step(path: str | Path) -> int | None:
+    """The step of a `checkpoint-<step>` folder, or None for anything else (`.corrupt`, partials)."""
+    number = Path(path).name.removeprefix("checkpoint-")
+    return int(number) if Path(path).name.startswith("checkpoint-") and number.isdigit() else None
+
+
+def _marker_intact(folder: Path) -> bool:
+    try:
+        marker = json.loads((folder / COMPLETE_MARKER).read_text(encoding="utf-8"))
+        return all((folder / name).stat().st_size == entry["bytes"] for name, entry in marker["files"].items())
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
 
 
 def _fsync_tree(root: Path) -> None:

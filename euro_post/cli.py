@@ -1,6 +1,7 @@
 """The `euro-post` command.
 
-    euro-post run recipes/reasoning.yaml [--set stages.sft.learning_rate=1e-4] [--run-dir runs/x]
+    euro-post run recipes/reasoning.yaml [--set stages.sft.learning_rate=1e-4] [--run-dir runs/x] [--restart-stage sft]
+    euro-post launch --nproc 8 [--config recipes/accelerate/fsdp2.yaml] recipes/reasoning.yaml [run options]
     euro-post validate recipes/reasoning.yaml
     euro-post world --out DIR
     euro-post eval CHECKPOINT [--languages de fr] [--tasks mgsm_native_cot_de]
@@ -24,7 +25,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return args.func(args) or 0
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as err:
+        from euro_post.reliability import Preempted
+
+        if isinstance(err, Preempted):  # a clean stop on SIGTERM/SIGINT: exit 128 + the signal (143 for SIGTERM)
+            print(f"euro-post: {err}", file=sys.stderr)
+            return err.exit_code
         print("interrupted: run the same command again to resume", file=sys.stderr)
         return 130
     except (ValueError, FileNotFoundError, RuntimeError) as err:
@@ -47,7 +53,34 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run a recipe, skipping finished stages and resuming interrupted ones")
     _recipe_arguments(run)
     run.add_argument("--run-dir", help="where to write the run (default: the recipe's run_dir, or runs/<name>)")
+    run.add_argument(
+        "--restart-stage",
+        dest="restart",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="run this stage (and every stage after it) from the start instead of resuming it, e.g. after "
+        "changing its learning rate mid-run (repeatable)",
+    )
     run.set_defaults(func=_run)
+
+    launch = commands.add_parser(
+        "launch",
+        help="run a recipe on several processes / GPUs / machines through `accelerate launch`",
+        description="Build the `accelerate launch ... -m euro_post.cli run RECIPE` command, print it and run it "
+        "with this environment. Options after RECIPE go to `euro-post run` (--set, --run-dir, ...). "
+        "See docs/distributed.md.",
+    )
+    launch.add_argument("--nproc", type=int, help="processes per machine, one per GPU (default: the config's)")
+    launch.add_argument("--config", help="accelerate config, e.g. recipes/accelerate/fsdp2.yaml (default: plain DDP)")
+    launch.add_argument("--num-machines", type=int, help="machines taking part (default: the config's, else 1)")
+    launch.add_argument("--machine-rank", type=int, help="this machine's rank, 0 on the main machine")
+    launch.add_argument("--main-process-ip", help="address of the machine of rank 0 (multi-machine runs)")
+    launch.add_argument("--main-process-port", type=int, help="port on the machine of rank 0 (default: a free one on one machine)")
+    launch.add_argument("--dry-run", action="store_true", help="print the command, run nothing")
+    launch.add_argument("recipe", help="YAML recipe")
+    launch.add_argument("run_args", nargs=argparse.REMAINDER, help="options for `euro-post run`")
+    launch.set_defaults(func=_launch)
 
     validate = commands.add_parser("validate", help="check a recipe without running it and print the plan")
     _recipe_arguments(validate)
@@ -97,11 +130,37 @@ def _run(args) -> int:
 
     recipe = load_recipe(args.recipe, args.overrides)
     run_dir = args.run_dir or recipe.resolved_run_dir()
-    manifests = run_recipe(recipe, run_dir)
+    manifests = run_recipe(recipe, run_dir, restart=args.restart)
+    from euro_post import distributed
+
+    if not distributed.is_main_process():
+        return 0
     print(f"run complete: {run_dir}")
     for name, manifest in manifests.items():
         print(f"  {name:<14} {manifest.get('status'):<9} {manifest.get('checkpoint') or ''}")
     return 0
+
+
+def _launch(args) -> int:
+    import shlex
+    import subprocess
+
+    from euro_post.distributed import launch_command
+
+    cmd = launch_command(
+        args.recipe,
+        args.run_args,
+        nproc=args.nproc,
+        config=args.config,
+        num_machines=args.num_machines,
+        machine_rank=args.machine_rank,
+        main_process_ip=args.main_process_ip,
+        main_process_port=args.main_process_port,
+    )
+    print(shlex.join(cmd), flush=True)
+    if args.dry_run:
+        return 0
+    return subprocess.call(cmd)  # same environment; the exit status of the run
 
 
 def _validate(args) -> int:
@@ -120,6 +179,16 @@ def _validate(args) -> int:
         steps = getattr(config, "max_steps", None)
         print(f"  {name:<14} {detail}" + (f", {steps} steps" if steps else ""))
         previous = f"<{name}>"
+    # The data each stage reads: every row checked, unusable ones counted by reason.
+    from euro_post.data_check import check_recipe_data
+
+    reports = check_recipe_data(recipe)
+    for report in reports:
+        print("\n".join(report.lines()))
+    failing = [report.stage for report in reports if report.fails]
+    if failing:
+        print(f"euro-post: error: the data of {', '.join(failing)} would stop the run (see above)", file=sys.stderr)
+        return 1
     return 0
 
 

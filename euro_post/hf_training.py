@@ -19,7 +19,7 @@ from euro_post.stage import StageContext
 
 # Trainer log keys that measure the clock, not the training: kept out of metrics.jsonl so
 # that two runs with one seed write identical metrics.
-CLOCK_KEYS = ("runtime", "per_second", "flos", "total_flos")
+CLOCK_KEYS = ("runtime", "per_second", "flos", "step_time")
 
 
 def trainer_arguments(cfg: TrainConfig, ctx: StageContext) -> dict:
@@ -67,9 +67,13 @@ class StageCallback(TrainerCallback):
 
     def on_train_begin(self, args, state, control, **kwargs):
         # Resuming: lines logged after the checkpoint we resume from will be logged again.
-        self.ctx.metrics.truncate_after(state.global_step)
+        if state.is_world_process_zero:
+            self.ctx.metrics.truncate_after(state.global_step)
 
     def on_log(self, args, state, control, logs=None, **kwargs):
+        # Every process of a multi-process run gets on_log; only the main one writes.
+        if not state.is_world_process_zero:
+            return
         values = {k: v for k, v in (logs or {}).items() if not any(c in k for c in CLOCK_KEYS)}
         if not values:
             return
@@ -82,10 +86,17 @@ class StageCallback(TrainerCallback):
 
 def train(trainer, ctx: StageContext):
     """Train, resuming from the newest complete trainer checkpoint of an earlier attempt."""
-    resume = ctx.resume_from()
-    if resume is not None:
-        ctx.log(f"resuming from {resume}")
-    return trainer.train(resume_from_checkpoint=str(resume) if resume else None)
+    from euro_post import distributed
+
+    from transformers.trainer_callback import PrinterCallback
+
+    trainer.remove_callback(PrinterCallback)  # StageCallback shows progress; raw log dicts would flood stdout
+    distributed.track_trainer(trainer)  # save_final gathers sharded (FSDP, ZeRO-3) weights through it
+    distributed.record_batches(trainer, ctx.name)  # only with EURO_POST_RECORD_BATCHES set
+    # Verified resume, atomic checkpoints, NaN guard, clean stop on SIGTERM: see resilient_training.py.
+    from euro_post.resilient_training import run_training
+
+    return run_training(trainer, ctx)
 
 
 def lora_config(spec: LoraSpec | None):
@@ -122,14 +133,58 @@ def quantization_config(spec: LoraSpec | None):
     )
 
 
-def save_final(model, tokenizer, ctx: StageContext) -> Path:
-    """Save the stage's checkpoint. A LoRA model keeps its adapter and hands on merged weights."""
+def save_final(model, tokenizer, ctx: StageContext, trainer=None) -> Path:
+    """Save the stage's checkpoint. A LoRA model keeps its adapter and hands on merged weights.
+
+    Under many processes every process calls this: sharded weights (FSDP, DeepSpeed ZeRO-3)
+    are gathered with all of them taking part, only the main process writes, and every
+    process returns once the checkpoint is complete. `trainer` defaults to the one `train` ran."""
     from peft import PeftModel
 
+    from euro_post import distributed
+
+    if distributed.is_distributed():
+        model = distributed.full_model_for_saving(model, trainer)
+        if not distributed.is_main_process():
+            return ctx.save_checkpoint(model, tokenizer)  # writes nothing; waits for the main process
     if isinstance(model, PeftModel):
         from euro_post.checkpoint import atomic_directory
 
         with atomic_directory(ctx.stage_dir / "adapter") as tmp:
             model.save_pretrained(tmp)
-        model = model.merge_and_unload()
+        if is_quantized(model.get_base_model()):
+            model = merge_into_full_precision(model, ctx.stage_dir / "adapter")
+        else:
+            model = model.merge_and_unload()
     return ctx.save_checkpoint(model, tokenizer)
+
+
+def is_quantized(model) -> bool:
+    return (
+        getattr(model, "hf_quantizer", None) is not None
+        or getattr(model, "is_loaded_in_4bit", False)
+        or getattr(model, "is_loaded_in_8bit", False)
+    )
+
+
+def merge_into_full_precision(model, adapter_dir: Path):
+    """QLoRA: merging into the 4-bit base would hand on a 4-bit checkpoint (rounded again, and
+    loadable only with bitsandbytes on CUDA). Reload the base unquantized and merge the adapter
+    into that instead; embeddings and LM head (never quantized) come from the trained model, so
+    rows added for new tokens survive."""
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    base_path = model.peft_config[model.active_adapter].base_model_name_or_path
+    if not base_path:
+        raise ValueError("cannot merge a QLoRA adapter: the adapter does not name its base checkpoint")
+    trained = model.get_base_model()
+    base = AutoModelForCausalLM.from_pretrained(base_path, dtype=torch.bfloat16)
+    base.resize_token_embeddings(trained.get_input_embeddings().num_embeddings)
+    with torch.no_grad():
+        base.get_input_embeddings().weight.copy_(trained.get_input_embeddings().weight)
+        if not base.config.get_text_config().tie_word_embeddings:
+            base.get_output_embeddings().weight.copy_(trained.get_output_embeddings().weight)
+    base.config.eos_token_id, base.config.pad_token_id = trained.config.eos_token_id, trained.config.pad_token_id
+    base.generation_config = trained.generation_config
+    return PeftModel.from_pretrained(base, str(adapter_dir)).merge_and_unload()

@@ -17,6 +17,7 @@ import json
 import torch
 from datasets import Dataset
 
+from euro_post import distributed
 from euro_post.data import load_rows
 from euro_post.hf_training import StageCallback, quantization_config, save_final, train
 from euro_post.modeling import CHAT_TEMPLATE, EOS, load_model, load_tokenizer
@@ -48,7 +49,9 @@ def run(cfg: PreferenceConfig, ctx: StageContext) -> StageResult:
     model = load_policy(cfg, checkpoint, tokenizer, quantization, ctx)
 
     if cfg.pairs == "on_policy":
-        pairs, pair_stats = on_policy_pairs(cfg, ctx, model, tokenizer)
+        # Rank 0 samples and saves the pairs; the other processes then load the same pairs.
+        with distributed.main_process_first("preference pairs"):
+            pairs, pair_stats = on_policy_pairs(cfg, ctx, model, tokenizer)
     else:
         rows = load_rows(cfg.data, "preference", ctx.languages)
         pairs, pair_stats = clean_offline_rows(rows, cfg.max_drop_fraction, cfg.data.path)

@@ -12,11 +12,13 @@ from datasets import Dataset
 from trl import GRPOConfig, GRPOTrainer
 
 from euro_post.data import load_rows, rows_by_language
+from euro_post.guards import guard_reward
 from euro_post.hf_training import StageCallback, lora_config, save_final, train, trainer_arguments
 from euro_post.modeling import load_model, load_tokenizer
 from euro_post.rewards import build_rewards, reward_stats
 from euro_post.rl.config import RLConfig
 from euro_post.rl.language_metrics import LanguageMetrics
+from euro_post.seeded_sampling import sample_keys, seeded_generation
 from euro_post.stage import StageContext, StageResult
 
 
@@ -37,6 +39,18 @@ class EuroGRPOTrainer(GRPOTrainer):
             batch["num_items_in_batch"] = self.accelerator.gather(batch["completion_mask"].sum()).sum()
         return batch
 
+    def _generate_single_turn(self, prompt_ids, *args, **kwargs):
+        if self.use_vllm or self.use_transformers_continuous_batching:
+            return super()._generate_single_turn(prompt_ids, *args, **kwargs)
+        # Each completion draws from its own generator, seeded by (seed, step, prompt, sample): a resumed
+        # run samples what an uninterrupted one samples.
+        process = self.accelerator.process_index if self.accelerator.num_processes > 1 else None
+        keys = sample_keys(self.args.seed, self.state.global_step, prompt_ids, process)
+        with seeded_generation(self.accelerator.unwrap_model(self.model_wrapped), keys) as sampler:
+            completions = super()._generate_single_turn(prompt_ids, *args, **kwargs)
+        sampler.require_used()
+        return completions
+
 
 def run(cfg: RLConfig, ctx: StageContext) -> StageResult:
     rows = load_rows(cfg.data, "prompts", ctx.languages, world=ctx.world())
@@ -48,6 +62,8 @@ def run(cfg: RLConfig, ctx: StageContext) -> StageResult:
 
     funcs, weights = build_rewards(cfg.rewards, tokenizer=tokenizer)
     names = [spec.name for spec in cfg.rewards]
+    # A reward that raises, hangs or returns junk leaves its completions unscored, until too often.
+    funcs = [guard_reward(f, name) for f, name in zip(funcs, names)]
     tracker = LanguageMetrics(dict(zip(names, weights)))
     funcs = [tracker.wrap(f, name, first=i == 0) for i, (f, name) in enumerate(zip(funcs, names))]
 

@@ -77,13 +77,18 @@ class EuroSFTTrainer(SFTTrainer):
         inputs = {**inputs, "use_cache": False}
         if self.loss_path == "full_logits":
             return Trainer.compute_loss(self, model, inputs, return_outputs=return_outputs, num_items_in_batch=num_items_in_batch)
+        from euro_post.distributed import through_wrapper
         from euro_post.kernels import causal_lm_loss
 
         labels = inputs.pop("labels")
         input_ids, attention_mask, position_ids = (inputs.pop(k, None) for k in ("input_ids", "attention_mask", "position_ids"))
-        loss = causal_lm_loss(
-            model, input_ids, labels, attention_mask=attention_mask, position_ids=position_ids,
-            num_items_in_batch=num_items_in_batch, fused=self.fused_loss, **inputs,
+        # Run inside the DDP wrapper's forward so that gradients are averaged across processes.
+        loss = through_wrapper(
+            model,
+            lambda inner: causal_lm_loss(
+                inner, input_ids, labels, attention_mask=attention_mask, position_ids=position_ids,
+                num_items_in_batch=num_items_in_batch, fused=self.fused_loss, **inputs,
+            ),
         )
         if self.args.average_tokens_across_devices and num_items_in_batch is not None:
             loss = loss * self.accelerator.num_processes  # DDP averages gradients; the token count spans all ranks
