@@ -11,8 +11,7 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
-from euro_post.config import DataSpec, TrainConfig
-from euro_post.languages import LANGUAGES
+from euro_post.config import DataSpec, TrainConfig, check_language_weights
 
 # Model dimensions a recipe may set beside (or instead of) a preset's. The first group are the
 # preset's own fields; the second are LlamaConfig options that keep the architecture standard.
@@ -113,16 +112,7 @@ class BasePretrainConfig(TrainConfig):
     @field_validator("language_weights")
     @classmethod
     def _known_languages(cls, value: dict[str, float] | None) -> dict[str, float] | None:
-        if value is None:
-            return None
-        for lang, weight in value.items():
-            if lang not in LANGUAGES:
-                raise ValueError(f"language_weights.{lang}: not one of the 24 EU language codes")
-            if weight < 0:
-                raise ValueError(f"language_weights.{lang}: weights must be >= 0, got {weight}")
-        if not any(w > 0 for w in value.values()):
-            raise ValueError("language_weights: at least one weight must be > 0")
-        return value
+        return check_language_weights(value)
 
     @model_validator(mode="after")
     def _consistent(self):

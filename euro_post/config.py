@@ -86,3 +86,19 @@ class TrainConfig(Config):
                 f"warmup_ratio + decay_ratio must be <= 1, got {self.warmup_ratio} + {self.decay_ratio}"
             )
         return self
+
+
+def check_language_weights(value: dict[str, float] | None) -> dict[str, float] | None:
+    """Explicit per-language mixing weights: known codes, non-negative, not all zero."""
+    from euro_post.languages import LANGUAGES
+
+    if value is None:
+        return None
+    for lang, weight in value.items():
+        if lang not in LANGUAGES:
+            raise ValueError(f"language_weights.{lang}: not one of the 24 EU language codes")
+        if weight < 0:
+            raise ValueError(f"language_weights.{lang}: weights must be >= 0, got {weight}")
+    if not any(w > 0 for w in value.values()):
+        raise ValueError("language_weights: at least one weight must be > 0")
+    return value

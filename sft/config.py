@@ -10,8 +10,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from euro_post.config import DataSpec, TrainConfig
-from euro_post.languages import LANGUAGES
+from euro_post.config import DataSpec, TrainConfig, check_language_weights
 
 
 class SFTConfig(TrainConfig):
@@ -63,13 +62,4 @@ class SFTConfig(TrainConfig):
     @field_validator("language_weights")
     @classmethod
     def _known_languages(cls, value: dict[str, float] | None) -> dict[str, float] | None:
-        if value is None:
-            return None
-        for lang, weight in value.items():
-            if lang not in LANGUAGES:
-                raise ValueError(f"language_weights.{lang}: not one of the 24 EU language codes")
-            if weight < 0:
-                raise ValueError(f"language_weights.{lang}: weights must be >= 0, got {weight}")
-        if not any(weight > 0 for weight in value.values()):
-            raise ValueError("language_weights: at least one language needs a weight > 0")
-        return value
+        return check_language_weights(value)
