@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
-from euro_post.config import DataSpec, TrainConfig, check_language_weights
+from euro_post.config import DataSpec, LrScheduler, TrainConfig, check_language_weights
 
 # Model dimensions a recipe may set beside (or instead of) a preset's. The first group are the
 # preset's own fields; the second are LlamaConfig options that keep the architecture standard.
@@ -35,8 +35,13 @@ class BasePretrainConfig(TrainConfig):
         description='"scratch" trains a tokenizer and a new model from `preset`; a checkpoint path or hub id '
         "continues pretraining it (language adaptation) with its own tokenizer.",
     )
-    # Pretraining a small model from scratch wants a higher rate and decay than fine-tuning.
+    # Measured on the world with cpu-small (docs/benchmarks.md): 350 steps of 8 x 256 tokens at 2e-3 with
+    # warmup-stable-decay reach the validation loss that cosine needs 500 steps for.
+    max_steps: int = Field(350, ge=1, description="Optimizer steps.")
     learning_rate: float = Field(2e-3, gt=0, description="Peak learning rate.")
+    lr_scheduler: LrScheduler = Field(
+        "warmup_stable_decay", description="Learning-rate schedule after warmup: the peak rate holds until the last decay_ratio of steps."
+    )
     weight_decay: float = Field(0.1, ge=0, description="AdamW weight decay.")
 
     preset: str = Field("cpu-small", description="Model size preset (euro_post.modeling.PRESETS) for a model trained from scratch.")

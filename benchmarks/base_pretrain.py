@@ -1,8 +1,8 @@
 """base_pretrain on the embedded world: tokenizer fertility, and how fast a small model learns.
 
-    python benchmarks/base_pretrain.py fertility [--vocab 2048,4096,8192] [--temperature 1,3] [--sample 5000]
+    python benchmarks/base_pretrain.py fertility [--vocab 2048,4096,8192] [--temperature 1,3] [--sample 5000,20000]
     python benchmarks/base_pretrain.py curve [--preset cpu-small] [--steps 300] [--block 256] [--batch 8]
-                                             [--lr 2e-3] [--vocab 4096] [--eval-steps 25] [--languages all] [--threads N]
+                                             [--lr 2e-3] [--scheduler cosine] [--vocab 4096] [--eval-steps 25] [--languages all] [--threads N]
 
 `fertility` trains a tokenizer per (vocabulary size, temperature) on the world's pretraining
 documents of all 24 languages and prints tokens per word on held-out documents, with the
@@ -58,18 +58,19 @@ def fertility_table(args) -> None:
     print(f"world: {sum(map(len, docs.values()))} documents in {time.perf_counter() - start:.1f} s")
     train, valid = split_validation(docs, 0.02, seed=0)
     langs = sorted(valid)
-    print(f"{'vocab':>6} {'T':>4} {'train s':>8} {'ratio':>6} {'worst':>10} {'best':>10}  " + " ".join(f"{lang:>4}" for lang in langs))
+    print(f"{'vocab':>6} {'T':>4} {'sample':>7} {'train s':>8} {'ratio':>6} {'worst':>10} {'best':>10}  " + " ".join(f"{lang:>4}" for lang in langs))
     for vocab in args.vocab:
         for temperature in args.temperature:
-            start = time.perf_counter()
-            tokenizer = train_tokenizer(train, vocab_size=vocab, temperature=temperature, sample_size=args.sample)
-            seconds = time.perf_counter() - start
-            fert = fertility(tokenizer, valid)
-            worst, best = max(fert, key=fert.get), min(fert, key=fert.get)
-            print(
-                f"{len(tokenizer):>6} {temperature:>4g} {seconds:>8.1f} {fert[worst] / fert[best]:>6.3f} "
-                f"{worst:>3} {fert[worst]:>6.3f} {best:>3} {fert[best]:>6.3f}  " + " ".join(f"{fert[lang]:>4.2f}" for lang in langs)
-            )
+            for sample in args.sample:
+                start = time.perf_counter()
+                tokenizer = train_tokenizer(train, vocab_size=vocab, temperature=temperature, sample_size=sample)
+                seconds = time.perf_counter() - start
+                fert = fertility(tokenizer, valid)
+                worst, best = max(fert, key=fert.get), min(fert, key=fert.get)
+                print(
+                    f"{len(tokenizer):>6} {temperature:>4g} {sample:>7} {seconds:>8.1f} {fert[worst] / fert[best]:>6.3f} "
+                    f"{worst:>3} {fert[worst]:>6.3f} {best:>3} {fert[best]:>6.3f}  " + " ".join(f"{fert[lang]:>4.2f}" for lang in langs)
+                )
 
 
 def learning_curve(args) -> None:
@@ -102,6 +103,7 @@ def learning_curve(args) -> None:
         "block_size": args.block,
         "per_device_batch_size": args.batch,
         "learning_rate": args.lr,
+        "lr_scheduler": args.scheduler,
         "vocab_size": args.vocab,
         "tokenizer_sample_size": args.sample,
         "eval_steps": args.eval_steps,
@@ -125,7 +127,7 @@ def learning_curve(args) -> None:
     total = manifest["wall_time_s"]
     summary = manifest["summary"]
     print(f"\n{args.preset}: {summary['parameters']:,} parameters, vocabulary {summary['vocab_size']}, block {args.block}, "
-          f"batch {args.batch}, lr {args.lr}, {len(summary['fertility'])} languages")
+          f"batch {args.batch}, lr {args.lr} {args.scheduler}, {len(summary['fertility'])} languages")
     print(f"stage wall time {total:.1f} s; training started at {clock.get(0, 0):.1f} s wall, {cpu.get(0, 0):.1f} CPU-s "
           "(imports, world, tokenizer, packing before)")
     train_loss = {line["step"]: line["loss"] for line in lines if "loss" in line}
@@ -149,7 +151,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("mode", choices=["fertility", "curve"])
     parser.add_argument("--languages", default="all", help='"all" or comma-separated codes')
     parser.add_argument("--documents", type=int, default=2000, help="world pretraining documents per language")
-    parser.add_argument("--sample", type=int, default=5000, help="tokenizer training documents")
+    parser.add_argument("--sample", default="5000", help="tokenizer training documents, comma-separated for fertility")
     parser.add_argument("--vocab", default="4096", help="vocabulary size(s), comma-separated for fertility")
     parser.add_argument("--temperature", default="3", help="tokenizer temperature(s), comma-separated")
     parser.add_argument("--preset", default="cpu-small")
@@ -157,6 +159,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--block", type=int, default=256)
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--scheduler", default="cosine", choices=["cosine", "warmup_stable_decay", "linear", "constant"])
     parser.add_argument("--eval-steps", type=int, default=25)
     parser.add_argument("--run-dir", help="keep the curve's run here (default: a temporary folder)")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
@@ -170,9 +173,10 @@ def main(argv: list[str] | None = None) -> None:
     if args.mode == "fertility":
         args.vocab = [int(v) for v in args.vocab.split(",")]
         args.temperature = [float(t) for t in args.temperature.split(",")]
+        args.sample = [int(n) for n in args.sample.split(",")]
         fertility_table(args)
     else:
-        args.vocab = int(args.vocab)
+        args.vocab, args.sample = int(args.vocab), int(args.sample)
         learning_curve(args)
 
 

@@ -128,6 +128,38 @@ def sampling_costs(model, tokenizer, rows: int, new_tokens: int, repeats: int) -
     return times
 
 
+def sampler_cost(rows: int, vocab: int, calls: int = 200) -> dict:
+    """Per generated token: the seeded sampler's work against transformers' warpers + multinomial."""
+    import types as _types
+
+    from transformers.generation.logits_process import TemperatureLogitsWarper, TopPLogitsWarper
+
+    from euro_post.seeded_sampling import SeededSampler
+
+    scores = torch.randn(rows, vocab, generator=torch.Generator().manual_seed(2))
+    ids = torch.zeros(rows, 1, dtype=torch.long)
+    sampler = SeededSampler([f"k{i}" for i in range(rows)])
+    sampler.configure(_types.SimpleNamespace(do_sample=True, temperature=0.9, top_k=None, top_p=0.95, min_p=None))
+    warp = [TemperatureLogitsWarper(0.9), TopPLogitsWarper(0.95)]
+
+    def plain():
+        x = scores
+        for w in warp:
+            x = w(ids, x)
+        return torch.multinomial(torch.softmax(x, -1), 1)
+
+    times = {}
+    for name, fn in (("plain", plain), ("seeded", lambda: sampler(ids, scores))):
+        best = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            for _ in range(calls):
+                fn()
+            best = min(best, (time.perf_counter() - start) / calls)
+        times[name] = best
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", default="cpu-base")
@@ -153,6 +185,10 @@ def main() -> None:
         sample = sampling_costs(trainer.model, tokenizer, args.rows, args.new_tokens, args.repeats)
         print(f"sampling {args.rows} x {args.new_tokens} tokens: {sample['plain']:.2f} s transformers, {sample['seeded']:.2f} s "
               f"seeded per sample ({(sample['seeded'] / sample['plain'] - 1) * 100:+.1f} %)")
+        for vocab in (len(tokenizer), 32768):
+            token = sampler_cost(args.rows, vocab)
+            print(f"choosing one token for {args.rows} rows, vocabulary {vocab}: {token['plain'] * 1e3:.3f} ms transformers' "
+                  f"warpers + multinomial, {token['seeded'] * 1e3:.3f} ms seeded sampler (its warpers, per-row draws)")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from euro_post import __version__
@@ -23,8 +24,15 @@ def main(argv: list[str] | None = None) -> int:
     if not hasattr(args, "func"):
         parser.print_help()
         return 2
+    # Our own progress lines say how a stage goes; per-file bars from the libraries only add noise.
+    for switch in ("HF_HUB_DISABLE_PROGRESS_BARS", "HF_DATASETS_DISABLE_PROGRESS_BARS"):
+        os.environ.setdefault(switch, "1")
     try:
         return args.func(args) or 0
+    except BrokenPipeError:
+        # `euro-post validate RECIPE | head`: the reader has gone, which is not an error of ours.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt as err:
         from euro_post.reliability import Preempted
 

@@ -48,7 +48,7 @@ def trainer_arguments(cfg: TrainConfig, ctx: StageContext) -> dict:
         seed=ctx.seed,
         data_seed=ctx.seed,
         bf16=bf16,
-        gradient_checkpointing=cfg.gradient_checkpointing,
+        activation_checkpointing=cfg.gradient_checkpointing,
         report_to="none",
         disable_tqdm=True,
         dataloader_num_workers=0,

@@ -57,19 +57,27 @@ class Progress:
         self.start = time.monotonic()
         self.start_step = None
         self.last_print = 0.0
+        self.printed_done = False
 
     def update(self, step: int, **values) -> None:
         now = time.monotonic()
         if self.start_step is None:
             self.start_step, self.start = step, now
         done = step >= self.total
+        if done and self.printed_done:
+            return  # evaluations logged after the last step would repeat the final line
         if not self.tty and not done and now - self.last_print < self.interval:
             return
+        self.printed_done = done
         self.last_print = now
-        rate = (now - self.start) / max(step - self.start_step, 1)
-        eta = rate * (self.total - step)
+        if done:
+            timing = "done"
+        elif step > self.start_step:  # the first update only starts the clock: no rate to estimate from yet
+            timing = f"eta {_duration((now - self.start) / (step - self.start_step) * (self.total - step))}"
+        else:
+            timing = "eta ?"
         shown = "  ".join(f"{k} {_short(v)}" for k, v in values.items())
-        line = f"[{self.stage}] step {step}/{self.total}  {shown}  eta {_duration(eta)}"
+        line = f"[{self.stage}] step {step}/{self.total}  {shown}  {timing}"
         if self.tty:
             self.stream.write("\r" + line[:160].ljust(100) + ("\n" if done else ""))
         else:

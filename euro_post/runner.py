@@ -1,9 +1,13 @@
 """Run a recipe's stages in order, each from the checkpoint of the one before.
 
 For every stage the runner decides, from `runs/<run>/<stage>/stage.json`:
-- skip: complete, with the same config hash and the same input checkpoint fingerprint;
-- resume: an earlier attempt with the same config and input stopped part way;
-- run fresh: anything else, and then every later stage runs again too.
+- skip: complete, with the same trajectory hash (how often it logs or saves may differ) and the
+  same input checkpoint fingerprint;
+- resume: an earlier attempt with the same trajectory and input stopped part way (or a complete
+  one whose max_steps was raised);
+- run fresh: anything else, and then every later stage runs again too;
+- refuse: an interrupted stage with saved progress whose trajectory fields changed.
+The rules are in euro_post/resume.py; stopping on SIGTERM in euro_post/reliability.py.
 
 The same code runs under torchrun / `accelerate launch` with many processes: the main process
 decides and writes (recipe.yaml, stage.json, the checkpoints), every process follows its
@@ -196,11 +200,6 @@ def read_manifest(stage_dir: Path) -> dict:
         return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError:
         return {}  # a torn manifest means the stage never finished: run it again
-
-
-def _output_present(manifest: dict) -> bool:
-    checkpoint = manifest.get("checkpoint")
-    return checkpoint is None or (Path(checkpoint) / "config.json").exists()
 
 
 def _reset_peak_memory() -> None:
