@@ -89,6 +89,7 @@ class Blocks:
 
     input_ids: torch.Tensor  # [n, block_size] int32
     lengths: torch.Tensor  # [n] int32
+    documents: torch.Tensor | None = None  # [n] int32: documents whose first token is in block i
 
     def __len__(self) -> int:
         return self.input_ids.shape[0]
@@ -124,8 +125,19 @@ def pack(token_lists: list[list[int]], block_size: int, eos_id: int, pad_id: int
         rows.append(tail + [pad_id] * (block_size - len(tail)))
         lengths.append(len(tail))
     if not rows:
-        return Blocks(torch.empty(0, block_size, dtype=torch.int32), torch.empty(0, dtype=torch.int32))
-    return Blocks(torch.tensor(rows, dtype=torch.int32), torch.tensor(lengths, dtype=torch.int32))
+        empty = torch.empty(0, dtype=torch.int32)
+        return Blocks(torch.empty(0, block_size, dtype=torch.int32), empty, empty.clone())
+    # Each document counts with the block that holds its first token (see euro_post/consumption.py).
+    documents, start = [0] * len(rows), 0
+    for ids in token_lists:
+        if start // block_size < len(rows):
+            documents[start // block_size] += 1
+        start += len(ids) + 1
+    return Blocks(
+        torch.tensor(rows, dtype=torch.int32),
+        torch.tensor(lengths, dtype=torch.int32),
+        torch.tensor(documents, dtype=torch.int32),
+    )
 
 
 def pack_languages(tokenizer, docs: dict[str, list[str]], block_size: int, seed: int, keep_tail: bool = False) -> dict[str, Blocks]:
@@ -166,6 +178,9 @@ def mixing_weights(
     return {lang: w / total for lang, w in sorted(raw.items())}
 
 
+CONSUMPTION_FIELDS = ("block_language", "block_documents")
+
+
 class MixedBlocks(torch.utils.data.Dataset):
     """`num_samples` training blocks drawn across languages by `weights`.
 
@@ -193,13 +208,23 @@ class MixedBlocks(torch.utils.data.Dataset):
     def __len__(self) -> int:
         return len(self.plan)
 
-    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+    def __getitem__(self, index: int) -> dict:
+        """The block's `input_ids` and `labels`, and what it holds for consumption counting
+        (CONSUMPTION_FIELDS: its language and the documents that start in it), which the
+        training collator takes out before the model sees the batch."""
         li, bi = self.plan[index]
-        blocks = self.blocks[self.languages[li]]
+        lang = self.languages[li]
+        blocks = self.blocks[lang]
         input_ids = blocks.input_ids[bi].long()
         labels = input_ids.clone()
         labels[int(blocks.lengths[bi]) :] = -100
-        return {"input_ids": input_ids, "labels": labels}
+        documents = int(blocks.documents[bi]) if blocks.documents is not None else 0
+        return {"input_ids": input_ids, "labels": labels, "block_language": lang, "block_documents": documents}
+
+    @staticmethod
+    def consumed(examples: list[dict], batch) -> list[tuple[str, int, int]]:
+        """(language, tokens, documents) of each block in a training batch: tokens that are not padding."""
+        return [(ex["block_language"], int((ex["labels"] != -100).sum()), ex["block_documents"]) for ex in examples]
 
     def language_counts(self) -> dict[str, int]:
         """How many of the planned blocks each language gets."""

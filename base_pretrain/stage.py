@@ -4,17 +4,18 @@ From scratch (`init_from: scratch`): train a byte-level BPE tokenizer on a tempe
 sampled mix of the corpus, build a LLaMA-style model of the preset's size, and pretrain it on
 packed blocks mixed across languages. Continued pretraining (`init_from: <checkpoint>`):
 load the checkpoint's model and tokenizer and run the same loop. Either way the stage writes
-a standard Hugging Face checkpoint and reports tokenizer fertility and validation loss per
-language in stage.json.
+a standard Hugging Face checkpoint and reports tokenizer fertility, validation loss and the
+tokens and documents trained on (euro_post/consumption.py) per language in stage.json.
 """
 
 from __future__ import annotations
 
 from transformers import PrinterCallback, TrainingArguments, default_data_collator
 
-from euro_post import hf_training
+from euro_post import distributed, hf_training
 from euro_post.base_pretrain.config import BasePretrainConfig
 from euro_post.base_pretrain.corpus import (
+    CONSUMPTION_FIELDS,
     Blocks,
     MixedBlocks,
     load_documents,
@@ -25,6 +26,7 @@ from euro_post.base_pretrain.corpus import (
 from euro_post.base_pretrain.tokenizer import fertility, train_tokenizer
 from euro_post.base_pretrain.training import PretrainTrainer, ValidationCallback, add_fused_head, use_fused_loss
 from euro_post.checkpoint import atomic_directory
+from euro_post.consumption import ConsumptionCounter
 from euro_post.modeling import count_parameters, load_model, load_tokenizer, new_model
 from euro_post.stage import StageContext, StageResult
 
@@ -42,7 +44,12 @@ def run(cfg: BasePretrainConfig, ctx: StageContext) -> StageResult:
     train_docs, valid_docs = split_validation(docs, cfg.validation_fraction, ctx.seed)
 
     scratch = ctx.input_checkpoint is None
-    tokenizer = _scratch_tokenizer(cfg, ctx, train_docs) if scratch else load_tokenizer(ctx.input_checkpoint, ctx.log)
+    if scratch:
+        # Under many processes the main process trains and saves the tokenizer; the others load it.
+        with distributed.main_process_first("tokenizer"):
+            tokenizer = _scratch_tokenizer(cfg, ctx, train_docs)
+    else:
+        tokenizer = load_tokenizer(ctx.input_checkpoint, ctx.log)
     model = _model(cfg, ctx, tokenizer, scratch)
     parameters = count_parameters(model)
     fused = use_fused_loss(ctx.fused_loss)
@@ -84,6 +91,7 @@ def run(cfg: BasePretrainConfig, ctx: StageContext) -> StageResult:
         fused_lm_head=fused,
     )
     trainer.remove_callback(PrinterCallback)  # StageCallback already shows progress; no raw log dicts on stdout
+    consumed = ConsumptionCounter().attach(trainer, MixedBlocks.consumed, CONSUMPTION_FIELDS)
     hf_training.train(trainer, ctx)
     step = trainer.state.global_step
     if valid_blocks and validation.last_step != step:
@@ -106,7 +114,8 @@ def run(cfg: BasePretrainConfig, ctx: StageContext) -> StageResult:
         "validation_loss_mean": (
             round(sum(validation.last_losses.values()) / len(validation.last_losses), 4) if validation.last_losses else None
         ),
-        "training_tokens_per_language": token_counts,
+        **consumed.summary(),  # tokens and documents trained on (euro_post/consumption.py)
+        "corpus_tokens_per_language": token_counts,
         "mixing_weights": {lang: round(w, 4) for lang, w in weights.items()},
     }
     return StageResult(checkpoint=checkpoint, tokens_processed=int(trainer.state.num_input_tokens_seen), summary=summary)

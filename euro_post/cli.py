@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 
@@ -27,6 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     # Our own progress lines say how a stage goes; per-file bars from the libraries only add noise.
     for switch in ("HF_HUB_DISABLE_PROGRESS_BARS", "HF_DATASETS_DISABLE_PROGRESS_BARS"):
         os.environ.setdefault(switch, "1")
+    # On CPUs with AVX512-BF16, importing bitsandbytes (through peft) warns that it could not fetch
+    # an optional 4-bit CPU kernel from the hub; we never fetch kernels at run time, so it is noise.
+    logging.getLogger("bitsandbytes.backends.cpu.ops").setLevel(logging.ERROR)
     try:
         return args.func(args) or 0
     except BrokenPipeError:

@@ -131,6 +131,15 @@ def gather(value) -> list:
     return out
 
 
+def sum_counts(counts) -> dict:
+    """Every process's `counts` (a mapping of key -> number) summed key by key, on every process."""
+    total: dict = {}
+    for part in gather(dict(counts)):
+        for key, value in part.items():
+            total[key] = total.get(key, 0) + value
+    return total
+
+
 def barrier(what: str, timeout: float | None = None) -> None:
     """Wait until every process got here; a process that never arrives is named in the error."""
     if not is_distributed():

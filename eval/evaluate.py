@@ -19,10 +19,10 @@ from typing import Callable
 from euro_post.checkpoint import atomic_write_json, atomic_write_text, fingerprint
 from euro_post.data import DataError, load_rows, rows_by_language
 from euro_post.eval.config import EvalConfig
-from euro_post.eval.metrics import METRICS, SampleScore, language_metrics, macro_mean, stat_from_dict
+from euro_post.eval.metrics import METRICS, SampleScore, language_metrics, macro_mean, problem_mean, stat_from_dict
 from euro_post.generation import generate
 
-RESULT_VERSION = 1
+RESULT_VERSION = 2
 
 GenerateFn = Callable[..., list[list[str]]]
 
@@ -106,6 +106,7 @@ def evaluate_model(
         languages[lang] = {
             "metrics": {name: stat.as_dict() for name, stat in stats.items()},
             "unverified": sum(s.unverified for problem in scores for s in problem),
+            "problems": problem_scores(lang_rows, scores),
         }
         generated_tokens += sum(s.tokens for problem in scores for s in problem)
         for row, texts, problem in zip(lang_rows, completions, scores):
@@ -124,6 +125,16 @@ def evaluate_model(
                 f"({time.monotonic() - started:.1f} s)"
             )
     return {"languages": languages, "generated_tokens": generated_tokens, "records": records}
+
+
+def problem_scores(rows: list[dict], scores: list[list[SampleScore]]) -> dict[str, list]:
+    """Each problem's id and scores (mean over its samples, None where none could be judged): what
+    a paired comparison of two checkpoints on the same problems needs (metrics.paired_macro_difference)."""
+    out: dict[str, list] = {"ids": [str(row.get("id") or i) for i, row in enumerate(rows)]}
+    for metric in ("accuracy", "format", "language_consistency"):
+        values = (problem_mean(samples, metric) for samples in scores)
+        out[metric] = [None if v is None else round(v, 6) for v in values]
+    return out
 
 
 def summarize_languages(languages: dict[str, dict]) -> dict[str, float | None]:

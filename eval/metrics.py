@@ -124,23 +124,28 @@ def summarize(values: Sequence[float], proportion: bool = True) -> Stat:
     return Stat(mean, low, high, n, "t")
 
 
+# What each metric reads from one scored completion (None: cannot be judged, left out).
+SAMPLE_VALUES = {
+    "accuracy": lambda s: float(s.correct),
+    "format": lambda s: 1.0 if s.format >= 1.0 else 0.0,
+    "language_consistency": lambda s: s.language,
+    "length": lambda s: float(s.tokens),
+}
+
+
+def problem_mean(samples: Sequence[SampleScore], metric: str) -> float | None:
+    """A problem's score on `metric`: the mean over its judged samples, None if none was judged."""
+    judged = [v for v in (SAMPLE_VALUES[metric](s) for s in samples) if v is not None]
+    return sum(judged) / len(judged) if judged else None
+
+
 def language_metrics(problems: Sequence[Sequence[SampleScore]], pass_k: Sequence[int] = ()) -> dict[str, Stat]:
     """Metrics of one language: `problems[i]` holds the scored completions of problem i."""
 
-    def per_problem(value_of) -> list[float]:
-        values = []
-        for samples in problems:
-            judged = [v for v in (value_of(s) for s in samples) if v is not None]
-            if judged:
-                values.append(sum(judged) / len(judged))
-        return values
+    def per_problem(metric: str) -> list[float]:
+        return [v for v in (problem_mean(samples, metric) for samples in problems) if v is not None]
 
-    stats = {
-        "accuracy": summarize(per_problem(lambda s: float(s.correct))),
-        "format": summarize(per_problem(lambda s: 1.0 if s.format >= 1.0 else 0.0)),
-        "language_consistency": summarize(per_problem(lambda s: s.language)),
-        "length": summarize(per_problem(lambda s: float(s.tokens)), proportion=False),
-    }
+    stats = {metric: summarize(per_problem(metric), proportion=metric != "length") for metric in SAMPLE_VALUES}
     for k in pass_k:
         values = [pass_at_k(len(s), sum(x.correct for x in s), k) for s in problems if len(s) >= k]
         stats[f"pass@{k}"] = summarize(values)
@@ -157,6 +162,38 @@ def difference_interval(before: Stat, after: Stat) -> tuple[float, float, float]
     low = delta - math.hypot(after.value - after.low, before.high - before.value)
     high = delta + math.hypot(after.high - after.value, before.value - before.low)
     return delta, low, high
+
+
+def paired_macro_difference(before: dict, after: dict, metric: str) -> dict | None:
+    """Change of `metric`'s mean over languages between two checkpoints scored on the same problems.
+
+    `before` and `after` map a language to its per-problem scores ({"ids": [...], metric: [...]},
+    as the eval stage stores them). Each language's change is the mean of its per-problem
+    differences; the overall change is the mean of those over languages (each language weighs the
+    same, like the headline numbers) and its 95% interval adds the languages' variances s²/n
+    (a stratified paired interval: far tighter than comparing two independent intervals, because
+    most problems get the same score from both checkpoints). None when no language has both.
+    """
+    per_language, variance, problems = [], 0.0, 0
+    for lang in sorted(set(before) & set(after)):
+        a, b = before[lang], after[lang]
+        if metric not in a or metric not in b:
+            continue
+        old = dict(zip(a["ids"], a[metric]))
+        diffs = [new - old[i] for i, new in zip(b["ids"], b[metric]) if old.get(i) is not None and new is not None]
+        if not diffs:
+            continue
+        n = len(diffs)
+        mean = sum(diffs) / n
+        per_language.append(mean)
+        variance += (sum((d - mean) ** 2 for d in diffs) / (n - 1) / n) if n > 1 else 0.0
+        problems += n
+    if not per_language:
+        return None
+    k = len(per_language)
+    delta = sum(per_language) / k
+    half = Z95 * math.sqrt(variance) / k
+    return {"metric": metric, "delta": delta, "low": delta - half, "high": delta + half, "languages": k, "problems": problems}
 
 
 def macro_mean(stats: Sequence[Stat]) -> float | None:

@@ -16,10 +16,10 @@ from pathlib import Path
 import yaml
 
 from euro_post.checkpoint import atomic_write_json, atomic_write_text
-from euro_post.eval.metrics import METRICS, PROPORTIONS, difference_interval, stat_from_dict
+from euro_post.eval.metrics import METRICS, PROPORTIONS, difference_interval, paired_macro_difference, stat_from_dict
 from euro_post.languages import LANGUAGE_CODES
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SCHEMA_PATH = Path(__file__).parent / "report.schema.json"
 STAGES = ("base_pretrain", "sft", "preference", "rl", "eval")
 TRAINING = STAGES[:-1]
@@ -123,8 +123,24 @@ def compare_consecutive(order: list[str], results: dict[str, dict], languages: l
                     regressed.append(change)
                 else:
                     unchanged += 1
-        comparisons.append({"from": before, "to": after, "improved": improved, "regressed": regressed, "within_interval": unchanged})
+        comparisons.append({"from": before, "to": after, "overall": overall_changes(results[before], results[after], languages),
+                            "improved": improved, "regressed": regressed, "within_interval": unchanged})
     return comparisons
+
+
+def overall_changes(before: dict, after: dict, languages: list[str]) -> list[dict]:
+    """The change of each proportion's mean over languages, with a paired 95% interval, where both
+    checkpoints kept their per-problem scores (eval results from version 2 on)."""
+    def problems(result: dict) -> dict:
+        return {lang: v["problems"] for lang, v in result["languages"].items() if lang in languages and "problems" in v}
+
+    changes = []
+    for metric in ("accuracy", "format", "language_consistency"):
+        change = paired_macro_difference(problems(before), problems(after), metric)
+        if change is not None:
+            change.update(before=before["summary"].get(metric), after=after["summary"].get(metric))
+            changes.append(change)
+    return changes
 
 
 def write_report(run_dir: str | Path) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from euro_post.eval.metrics import METRICS, difference_interval, stat_from_dict
@@ -93,6 +94,14 @@ def render_report(report: dict) -> str:
                 "conservative for the same problems.", ""]
         for comp in report["comparisons"]:
             out += [f"### {_label(comp['from'])} → {_label(comp['to'])}", ""]
+            if comp.get("overall"):
+                rows = [[METRICS.get(c["metric"], c["metric"]), _percent(c["before"]), _percent(c["after"]),
+                         f"{100 * c['delta']:+.1f} [{100 * c['low']:+.1f}, {100 * c['high']:+.1f}]",
+                         "yes" if c["low"] > 0 or c["high"] < 0 else "no", f"{c['languages']} / {c['problems']}"]
+                        for c in comp["overall"]]
+                out += ["Mean over languages, with the change's 95% interval paired problem by problem:", ""]
+                out += _table(["metric", "before (%)", "after (%)", "change (points)", "beyond the interval",
+                               "languages / problems"], rows, align="lrrrll") + [""]
             metrics = sorted({c["metric"] for kind in ("improved", "regressed") for c in comp[kind]}, key=_metric_rank)
             if metrics:
                 rows = [[METRICS.get(m, m)] + [_changes(comp[kind], m) for kind in ("improved", "regressed")] for m in metrics]
@@ -111,10 +120,15 @@ def render_report(report: dict) -> str:
         rows = [[_lang_name(lang)] + [cell(results[l]["languages"].get(lang, {}).get("metrics", {}).get(metric), metric) for l in order] for lang in langs]
         out += _table(["language"] + [_label(l) for l in order], rows) + [""]
 
+    out += _language_modelling_section(report["stages"])
     out += _lm_eval_section(order, langs, results)
     if report["plots"]:
         out += ["## Plots", ""] + [f"![{p}]({p})" for p in report["plots"]] + [""]
     return "\n".join(out)
+
+
+def _percent(value) -> str:
+    return "–" if value is None else f"{100 * value:.1f}"
 
 
 def _metric_rank(metric: str) -> tuple[int, str]:
@@ -140,6 +154,29 @@ def _sample_counts(results: dict, order: list[str], langs: list[str], metric: st
     if not counts:
         return "–"
     return str(counts[0]) if len(counts) == 1 else f"{counts[0]} to {counts[-1]}"
+
+
+def _language_modelling_section(stages: list[dict]) -> list[str]:
+    """How well the base model learnt each language (validation loss on held-out text, the
+    tokenizer's fertility) and the SFT model's loss on held-out conversations."""
+    summaries = {stage["name"]: stage.get("summary") or {} for stage in stages}
+    base, sft = summaries.get("base_pretrain", {}), summaries.get("sft", {})
+    columns = [("tokens per word", base.get("fertility") or {}, "{:.2f}"),
+               ("base validation loss", base.get("validation_loss") or {}, "{:.3f}"),
+               ("sft held-out loss", sft.get("eval_loss") or {}, "{:.3f}")]
+    columns = [c for c in columns if c[1]]
+    langs = [lang for lang in LANGUAGES if any(lang in values for _, values, _ in columns)]
+    if not langs:
+        return []
+    out = ["## Language modelling by language", ""]
+    if base.get("vocab_size") and base.get("validation_loss"):
+        out += [f"Loss in nats per token on held-out text of each language; a model that learnt nothing scores "
+                f"ln({base['vocab_size']}) = {math.log(base['vocab_size']):.2f}. Fertility worst/best: "
+                f"{base.get('fertility_worst_best_ratio', '–')} ({base.get('fertility_worst', '–')} / "
+                f"{base.get('fertility_best', '–')}).", ""]
+    rows = [[_lang_name(lang)] + [fmt.format(values[lang]) if lang in values else "–" for _, values, fmt in columns]
+            for lang in langs]
+    return out + _table(["language"] + [name for name, _, _ in columns], rows) + [""]
 
 
 def _lm_eval_section(order: list[str], langs: list[str], results: dict) -> list[str]:

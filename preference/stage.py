@@ -18,14 +18,16 @@ import torch
 from datasets import Dataset
 
 from euro_post import distributed
+from euro_post.consumption import ConsumptionCounter
 from euro_post.data import load_rows
+from euro_post.guards import guard_reward
 from euro_post.hf_training import StageCallback, quantization_config, save_final, train
 from euro_post.modeling import CHAT_TEMPLATE, EOS, load_model, load_tokenizer
 from euro_post.preference.config import PreferenceConfig
 from euro_post.preference.offline import clean_offline_rows
 from euro_post.preference.pairs import build_pairs, load_saved_pairs, save_pairs
 from euro_post.preference.sampling import make_sampler
-from euro_post.preference.trainers import build_trainer
+from euro_post.preference.trainers import build_trainer, consumed_pairs
 from euro_post.rewards import build_rewards
 from euro_post.stage import StageContext, StageResult
 
@@ -59,7 +61,8 @@ def run(cfg: PreferenceConfig, ctx: StageContext) -> StageResult:
             ctx.log(f"dropped offline rows: {pair_stats['dropped']}")
     ctx.log(f"{len(pairs)} pairs: {pair_stats['pairs_per_language']}")
 
-    dataset = Dataset.from_list([{key: pair[key] for key in ("prompt", "chosen", "rejected")} for pair in pairs])
+    # `lang` only feeds the consumption counts; the trainers never read it.
+    dataset = Dataset.from_list([{key: pair[key] for key in ("prompt", "chosen", "rejected", "lang")} for pair in pairs])
     trainer = build_trainer(cfg, ctx, model, tokenizer, dataset, [StageCallback(ctx, cfg.max_steps)])
     too_long = len(dataset) - len(trainer.train_dataset)  # TRL drops pairs whose prompt alone fills max_length
     if too_long:
@@ -69,6 +72,7 @@ def run(cfg: PreferenceConfig, ctx: StageContext) -> StageResult:
             f"stages.preference: every one of the {len(dataset)} pairs has a prompt of at least max_length "
             f"({cfg.max_length}) tokens, leaving nothing to learn from; raise max_length"
         )
+    counter = ConsumptionCounter().attach(trainer, consumed_pairs, ("lang",))
     train(trainer, ctx)
     final = save_final(trainer.model, tokenizer, ctx)
 
@@ -87,6 +91,7 @@ def run(cfg: PreferenceConfig, ctx: StageContext) -> StageResult:
         "pairs_too_long": too_long,
         "steps": trainer.state.global_step,
         "trained_tokens": trained_tokens,
+        **counter.summary(),  # tokens and pairs trained on (euro_post/consumption.py)
         "final": last,
     }
     return StageResult(final, tokens_processed=generated_tokens + trained_tokens, summary=summary)
@@ -134,6 +139,8 @@ def on_policy_pairs(cfg: PreferenceConfig, ctx: StageContext, model, tokenizer) 
     ctx.log(f"sampling {cfg.samples_per_prompt} completions for each of {len(rows)} prompts")
     funcs, weights = build_rewards(cfg.rewards, tokenizer=tokenizer)
     names = [spec.name for spec in cfg.rewards]
+    # A reward that raises, hangs or returns junk leaves its completions unscored, until too often.
+    funcs = [guard_reward(f, name) for f, name in zip(funcs, names)]
     sampler = make_sampler(cfg, model, tokenizer, ctx.input_checkpoint, ctx.seed)
     try:
         chunk = getattr(sampler, "prompts_per_call", 64)

@@ -31,6 +31,18 @@ def use_liger(ctx: StageContext) -> bool:
     return True
 
 
+def consumed_pairs(examples: list[dict], batch) -> list[tuple[str, int, int]]:
+    """(language, tokens, 1) per pair of a training batch: the prompt+chosen and prompt+rejected
+    tokens the model reads, after truncation (euro_post/consumption.py). DPO's batch holds the
+    chosen sequences first, then the rejected ones; SimPO's (CPO) holds them side by side."""
+    if "chosen_attention_mask" in batch:
+        tokens = batch["chosen_attention_mask"].sum(1) + batch["rejected_attention_mask"].sum(1)
+    else:
+        per_sequence = batch["attention_mask"].sum(1)
+        tokens = per_sequence[: len(examples)] + per_sequence[len(examples) :]
+    return [(ex["lang"], n, 1) for ex, n in zip(examples, tokens.tolist(), strict=True)]
+
+
 def build_trainer(cfg: PreferenceConfig, ctx: StageContext, model, tokenizer, dataset: Dataset, callbacks: list):
     if cfg.algorithm == "simpo":
         return _simpo_trainer(cfg, ctx, model, tokenizer, dataset, callbacks)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import torch
 from datasets import Dataset
+from transformers import TrainerCallback
 from trl import GRPOConfig, GRPOTrainer
 
+from euro_post.consumption import ConsumptionCounter
 from euro_post.data import load_rows, rows_by_language
 from euro_post.guards import guard_reward
 from euro_post.hf_training import StageCallback, lora_config, save_final, train, trainer_arguments
@@ -23,13 +25,17 @@ from euro_post.stage import StageContext, StageResult
 
 
 class EuroGRPOTrainer(GRPOTrainer):
-    """GRPOTrainer that can leave zero-advantage completions out of the loss entirely."""
+    """GRPOTrainer that can leave zero-advantage completions out of the loss entirely, and counts
+    the prompt and completion tokens of every completion it generates for training, per language."""
 
-    def __init__(self, *args, filter_zero_variance: bool = True, **kwargs):
+    def __init__(self, *args, filter_zero_variance: bool = True, consumption: ConsumptionCounter | None = None, **kwargs):
         self.filter_zero_variance = filter_zero_variance
+        self.consumption = consumption  # counts every training completion, per language
+        self._generating_for: list[str] = []  # the languages of the rows being generated for
         super().__init__(*args, **kwargs)
 
     def _generate_and_score_completions(self, inputs):
+        self._generating_for = [row["lang"] for row in inputs]
         batch = super()._generate_and_score_completions(inputs)
         if self.filter_zero_variance:
             # A group whose rewards are all equal has zero advantage everywhere: no signal, only
@@ -38,6 +44,16 @@ class EuroGRPOTrainer(GRPOTrainer):
             batch["completion_mask"] = batch["completion_mask"] * keep.unsqueeze(1)
             batch["num_items_in_batch"] = self.accelerator.gather(batch["completion_mask"].sum()).sum()
         return batch
+
+    def _generate(self, prompts):
+        generated = super()._generate(prompts)
+        if self.consumption is not None and self.model.training:
+            # What TRL counts in num_input_tokens_seen: prompt and completion tokens of every completion.
+            prompt_ids, completion_ids, tool_mask = generated[:3]
+            completion_lengths = [sum(m) for m in tool_mask] if tool_mask is not None else [len(c) for c in completion_ids]
+            for lang, prompt, completion in zip(self._generating_for, prompt_ids, completion_lengths, strict=True):
+                self.consumption.add(lang, len(prompt) + int(completion))
+        return generated
 
     def _generate_single_turn(self, prompt_ids, *args, **kwargs):
         if self.use_vllm or self.use_transformers_continuous_batching:
@@ -50,6 +66,17 @@ class EuroGRPOTrainer(GRPOTrainer):
             completions = super()._generate_single_turn(prompt_ids, *args, **kwargs)
         sampler.require_used()
         return completions
+
+
+class DrainOnEveryProcess(TrainerCallback):
+    """Drains the per-language metrics at every log on every process (the drain gathers), before
+    StageCallback, on the main process, writes them to metrics.jsonl (`take_latest`)."""
+
+    def __init__(self, metrics: LanguageMetrics):
+        self.metrics = metrics
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        self.metrics.latest = self.metrics.drain(state.global_step)
 
 
 def run(cfg: RLConfig, ctx: StageContext) -> StageResult:
@@ -95,9 +122,12 @@ def run(cfg: RLConfig, ctx: StageContext) -> StageResult:
         train_dataset=Dataset.from_list(rows),
         processing_class=tokenizer,
         peft_config=lora_config(cfg.lora),
-        callbacks=[StageCallback(ctx, cfg.max_steps, extra_metrics=tracker.drain)],
+        # The per-language means cover every process: each drains (and gathers) at every log.
+        callbacks=[DrainOnEveryProcess(tracker), StageCallback(ctx, cfg.max_steps, extra_metrics=tracker.take_latest)],
         filter_zero_variance=cfg.zero_variance_groups == "filter",
+        consumption=ConsumptionCounter(row_size=cfg.num_generations),  # rows are prompts
     )
+    trainer.consumption.attach(trainer)
     train(trainer, ctx)
     checkpoint = save_final(trainer.model, tokenizer, ctx)
     tokens = int(getattr(trainer, "_total_train_tokens", 0) or trainer.state.num_input_tokens_seen or 0)
@@ -108,6 +138,7 @@ def run(cfg: RLConfig, ctx: StageContext) -> StageResult:
         summary={
             "prompts": len(rows),
             "prompts_scored": len(tracker.prompt_ids),
+            **trainer.consumption.summary(),  # tokens and prompts trained on (euro_post/consumption.py)
             "final_reward": last.get("reward"),
             "reward_function_stats": reward_stats(),
         },

@@ -16,13 +16,22 @@ import warnings
 import torch
 
 from euro_post import hf_training
+from euro_post.consumption import ConsumptionCounter
 from euro_post.data import load_rows, rows_by_language
 from euro_post.modeling import CHAT_TEMPLATE, EOS, load_model, load_tokenizer
 from euro_post.sft.config import SFTConfig
 from euro_post.sft.encode import IGNORE, EncodedRows, Encoder
 from euro_post.sft.mixing import mix_languages, split_holdout
 from euro_post.sft.template import choose_template
-from euro_post.sft.trainer import EuroSFTTrainer, LogKeys, PackedRowsCollator, pack_examples
+from euro_post.sft.trainer import (
+    LANGUAGE_FIELD,
+    EuroSFTTrainer,
+    LogKeys,
+    PackedRowsCollator,
+    consumed,
+    pack_examples,
+    token_languages,
+)
 from euro_post.stage import StageContext, StageResult
 
 
@@ -62,6 +71,7 @@ def run(config: SFTConfig, ctx: StageContext) -> StageResult:
             f"{'off' if ctx.fused_loss == 'off' else 'on'}")
     log_keys = LogKeys(ctx.languages)
     trainer = build_trainer(config, ctx, model, tokenizer, train_examples, eval_by_lang, peft_config, [log_keys])
+    counter = ConsumptionCounter().attach(trainer, consumed, (LANGUAGE_FIELD,))
     hf_training.train(trainer, ctx)
 
     step = trainer.state.global_step
@@ -71,7 +81,8 @@ def run(config: SFTConfig, ctx: StageContext) -> StageResult:
     final = hf_training.save_final(trainer.model, tokenizer, ctx)
     summary = {
         "rows": encoded.total,
-        "rows_per_language": rows_used,
+        **counter.summary(),  # tokens and conversations trained on (euro_post/consumption.py)
+        "training_set_rows_per_language": rows_used,
         "held_out_per_language": {lang: len(rows) for lang, rows in eval_by_lang.items()},
         "dropped": dict(sorted(encoded.dropped.items())),
         "truncated": encoded.truncated,
@@ -137,19 +148,22 @@ def build_trainer(config: SFTConfig, ctx: StageContext, model, tokenizer, train_
     from transformers import PrinterCallback
     from trl import SFTConfig as TRLConfig
 
-    def dataset(examples):
-        return Dataset.from_dict({
-            "input_ids": [ex["input_ids"] for ex in examples],
-            "labels": [ex["labels"] for ex in examples],
-        })
+    def dataset(examples, languages: bool = False):
+        columns = {"input_ids": [ex["input_ids"] for ex in examples], "labels": [ex["labels"] for ex in examples]}
+        if languages:
+            columns[LANGUAGE_FIELD] = token_languages(examples)
+        return Dataset.from_dict(columns)
 
     flash = str(getattr(model.config, "_attn_implementation", "")).startswith("flash")
     native_packing = config.packing and flash  # TRL's padding-free packing needs varlen attention kernels
-    train_set = dataset(train_examples)
+    train_set = dataset(train_examples, languages=True)
     eval_sets = {lang: dataset(rows) for lang, rows in sorted(eval_by_lang.items())} or None
     collator = None
-    if config.packing and not native_packing:
+    if config.packing:
+        # Packed here also for TRL's padding-free path (the same bfd packing TRL would do), so that
+        # every token keeps its language; EuroSFTTrainer leaves packed rows as they are.
         train_set = pack_examples(train_set, config.max_length)
+    if config.packing and not native_packing:
         eval_sets = eval_sets and {lang: pack_examples(ds, config.max_length) for lang, ds in eval_sets.items()}
         collator = PackedRowsCollator(tokenizer.pad_token_id)
 

@@ -6,24 +6,54 @@ per-language validation keys.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from transformers import Trainer, TrainerCallback
 from trl import SFTTrainer
 from trl.trainer.sft_trainer import DataCollatorForLanguageModeling
 
+from euro_post.languages import LANGUAGE_CODES
 from euro_post.sft.encode import IGNORE
+
+# Each token's language (its index in LANGUAGE_CODES): packing carries it along with the tokens, so
+# that a packed row's tokens count for their own conversation's language (euro_post/consumption.py).
+LANGUAGE_FIELD = "token_languages"
+
+
+def token_languages(examples: list[dict]) -> list[list[int]]:
+    """The LANGUAGE_FIELD column for examples with `lang` and `input_ids`."""
+    return [[LANGUAGE_CODES.index(ex["lang"])] * len(ex["input_ids"]) for ex in examples]
+
+
+def consumed(examples: list[dict], batch=None) -> list[tuple[str, int, int]]:
+    """(language, tokens, conversations) entries of a training batch. Every token of an example is
+    fed to the model; a packed example holds one conversation per `seq_lengths` entry, counted in
+    the language of its first token."""
+    entries = []
+    for ex in examples:
+        length = len(ex["input_ids"])
+        langs = ex[LANGUAGE_FIELD][:length]
+        entries += [(LANGUAGE_CODES[code], count, 0) for code, count in sorted(Counter(langs).items())]
+        start = 0
+        for size in ex.get("seq_lengths") or [length]:
+            if start < length:
+                entries.append((LANGUAGE_CODES[langs[start]], 0, 1))
+            start += size
+    return entries
 
 
 def pack_examples(dataset, max_length: int):
     """Best-fit-decreasing packing of tokenized examples into rows of at most `max_length` tokens.
 
     Each packed row keeps `seq_lengths`, the lengths of the conversations in it, so that the
-    collator can restart positions at every conversation.
+    collator can restart positions at every conversation, and LANGUAGE_FIELD when the examples
+    have it. The other columns do not change how the rows are packed (lengths come from input_ids).
     """
     from trl.data_utils import pack_dataset
 
-    return pack_dataset(dataset.select_columns(["input_ids", "labels"]), max_length, "bfd")
+    columns = ["input_ids", "labels"] + ([LANGUAGE_FIELD] if LANGUAGE_FIELD in dataset.column_names else [])
+    return pack_dataset(dataset.select_columns(columns), max_length, "bfd")
 
 
 @dataclass
@@ -69,6 +99,13 @@ class EuroSFTTrainer(SFTTrainer):
         super().__init__(*args, **kwargs)
         self.fused_loss = fused_loss
         self.loss_path = default_loss_path(fused_loss, self.args.device.type)
+
+    def _prepare_dataset(self, dataset, processing_class, args, packing, *rest, **kwargs):
+        # Rows the stage packed itself (pack_examples: TRL's own bfd packing, keeping each token's
+        # language) are ready; TRL would pack them again, dropping every column but input_ids and labels.
+        if packing and "seq_lengths" in getattr(dataset, "column_names", ()):
+            return dataset
+        return super()._prepare_dataset(dataset, processing_class, args, packing, *rest, **kwargs)
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         if self.loss_path == "trl_fused":

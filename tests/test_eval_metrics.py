@@ -14,6 +14,7 @@ from euro_post.eval.metrics import (
     language_metrics,
     mean_interval,
     pass_at_k,
+    paired_macro_difference,
     summarize,
     wilson_interval,
 )
@@ -103,3 +104,26 @@ def test_empty_and_difference():
     same = difference_interval(before, before)
     assert same[1] < 0 < same[2]
     assert difference_interval(summarize([]), after) is None
+
+
+def test_paired_macro_difference_is_the_stratified_paired_interval():
+    # de: 4 problems, two newly correct (differences 0, 1, 1, 0); fr: 2 problems, one lost (0, -1).
+    # Problems are matched by id, whatever their order; a problem only one side has is left out.
+    before = {"de": {"ids": ["a", "b", "c", "d"], "accuracy": [1, 0, 0, 0]},
+              "fr": {"ids": ["x", "y"], "accuracy": [1, 1]}}
+    after = {"de": {"ids": ["d", "c", "b", "a", "e"], "accuracy": [0, 1, 1, 1, 1]},
+             "fr": {"ids": ["y", "x"], "accuracy": [0, 1]},
+             "pl": {"ids": ["p"], "accuracy": [1]}}
+    change = paired_macro_difference(before, after, "accuracy")
+    de_mean, fr_mean = 0.5, -0.5
+    de_var = ((0.5**2) * 4 / 3) / 4  # sample variance of (0, 1, 1, 0) over n
+    fr_var = ((0.5**2) * 2 / 1) / 2  # sample variance of (0, -1) over n
+    half = 1.959963984540054 * math.sqrt(de_var + fr_var) / 2
+    assert change["delta"] == pytest.approx((de_mean + fr_mean) / 2)
+    assert (change["low"], change["high"]) == pytest.approx((-half, half))
+    assert (change["languages"], change["problems"]) == (2, 6)
+    # Every problem improving by the same amount leaves no spread: the interval is the point.
+    flat = paired_macro_difference({"de": {"ids": ["a", "b"], "accuracy": [0, 0]}},
+                                   {"de": {"ids": ["a", "b"], "accuracy": [1, 1]}}, "accuracy")
+    assert flat["low"] == flat["high"] == flat["delta"] == 1.0
+    assert paired_macro_difference(before, {"sv": after["de"]}, "accuracy") is None

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from euro_post.checkpoint import atomic_write_json
-from euro_post.eval.evaluate import summarize_languages
+from euro_post.eval.evaluate import problem_scores, summarize_languages
 from euro_post.eval.metrics import SampleScore, language_metrics
 from euro_post.eval.report import build_report, compare_runs, validate_report, write_report
 from euro_post.languages import LANGUAGE_CODES
@@ -35,9 +35,10 @@ def fake_result(stage: str, index: int, langs=LANGUAGE_CODES, shift: int = 0) ->
                          language=1.0 if i % 10 else None, tokens=40 + i % 7)]
             for i in range(N)
         ]
-        languages[lang] = {"metrics": {k: v.as_dict() for k, v in language_metrics(problems).items()}, "unverified": 0}
+        languages[lang] = {"metrics": {k: v.as_dict() for k, v in language_metrics(problems).items()}, "unverified": 0,
+                           "problems": problem_scores([{"id": f"{lang}-{i}"} for i in range(N)], problems)}
     return {
-        "version": 1, "key": "k", "label": stage, "checkpoint": f"runs/x/{stage}/checkpoint", "fingerprint": "f",
+        "version": 2, "key": "k", "label": stage, "checkpoint": f"runs/x/{stage}/checkpoint", "fingerprint": "f",
         "mode": "greedy", "num_samples": 1, "max_new_tokens": 256, "temperature": None, "seed": 0,
         "languages": languages, "lm_eval_other": {}, "summary": summarize_languages(languages),
         "generated_tokens": 1000 * (index + 1), "wall_time_s": 1.0,
@@ -87,7 +88,21 @@ def test_full_report_of_24_languages_and_4_stages(tmp_path):
     gains = [c["lang"] for c in by_step[("base_pretrain", "sft")]["improved"] if c["metric"] == "accuracy"]
     assert sorted(gains) == sorted(LANGUAGE_CODES)
 
+    # The mean over languages, paired problem by problem: base -> sft is +15 points in every
+    # language (the same 15 problems of each turn right, none turns wrong).
+    overall = {c["metric"]: c for c in by_step[("base_pretrain", "sft")]["overall"]}
+    diffs_var = (15 * 0.85**2 + 85 * 0.15**2) / (N - 1) / N  # per language, of the mean difference
+    half = 1.959963984540054 * (24 * diffs_var) ** 0.5 / 24
+    assert overall["accuracy"]["delta"] == pytest.approx(0.15)
+    assert (overall["accuracy"]["low"], overall["accuracy"]["high"]) == pytest.approx((0.15 - half, 0.15 + half))
+    assert (overall["accuracy"]["languages"], overall["accuracy"]["problems"]) == (24, 24 * N)
+    assert overall["language_consistency"]["problems"] == 24 * 90  # problems without a judgment are left out
+    rl_overall = {c["metric"]: c for c in by_step[("preference", "rl")]["overall"]}["accuracy"]
+    expected = sum(accuracy_of("rl", 3, lang) - accuracy_of("preference", 2, lang) for lang in LANGUAGE_CODES) / 24 / N
+    assert rl_overall["delta"] == pytest.approx(expected)
+
     markdown = paths["markdown"].read_text()
+    assert "| accuracy | " in markdown and "Mean over languages, with the change's 95% interval paired" in markdown
     assert markdown.count("\n| ") >= 24 * 4  # four per-language tables of 24 rows
     assert "| fr French |" in markdown and "### preference → rl" in markdown
     rl_section = markdown.split("### preference → rl")[1].split("###")[0]
@@ -135,3 +150,16 @@ def test_compare_runs(tmp_path):
     assert "]*" not in same
     with pytest.raises(FileNotFoundError):
         compare_runs(a, tmp_path / "missing")
+
+
+def test_language_modelling_section_shows_every_language_of_the_base_and_sft_stages(tmp_path):
+    run = make_run(tmp_path / "run", stages=["base_pretrain", "sft"])
+    losses = {lang: 2.0 + i / 100 for i, lang in enumerate(LANGUAGE_CODES)}
+    manifest = json.loads((run / "base_pretrain" / "stage.json").read_text())
+    manifest["summary"] = {"vocab_size": 4096, "validation_loss": losses, "fertility": {lang: 2.0 for lang in LANGUAGE_CODES},
+                           "fertility_worst_best_ratio": 1.2, "fertility_worst": "fi", "fertility_best": "nl"}
+    atomic_write_json(run / "base_pretrain" / "stage.json", manifest)
+    markdown = write_report(run)["markdown"].read_text()
+    section = markdown.split("## Language modelling by language")[1].split("\n## ")[0]
+    assert "ln(4096) = 8.32" in section and "1.2 (fi / nl)" in section
+    assert "| mt Maltese | 2.00 | 2.160 |" in section and section.count("\n| ") == 2 + 24

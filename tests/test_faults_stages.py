@@ -19,10 +19,11 @@ import torch
 from safetensors.torch import load_file
 from transformers import TrainerCallback
 
-from euro_post import reliability, resilient_training, runner, trainer_checkpoints
+from euro_post import reliability, runner, trainer_checkpoints
 from euro_post.checkpoint import latest_trainer_checkpoint
 from euro_post.guards import NonFiniteError
 from euro_post.recipe import validate_recipe
+from trainer_hooks import on_trainer
 
 STAGES = ("base_pretrain", "sft", "preference")
 STEPS = 4
@@ -76,17 +77,6 @@ def assert_same_state(a: dict, b: dict) -> None:
     for index, slots in a["optimizer"].items():
         for slot, value in slots.items():
             assert torch.equal(value, b["optimizer"][index][slot]), (index, slot)
-
-
-def on_trainer(patch, change) -> None:
-    """Call `change(trainer)` on every stage's trainer just before it trains."""
-    original = resilient_training.run_training
-
-    def run_training(trainer, ctx):
-        change(trainer)
-        return original(trainer, ctx)
-
-    patch.setattr(resilient_training, "run_training", run_training)
 
 
 def record_batches(patch, into: list) -> None:

@@ -203,7 +203,7 @@ def test_bad_rows_are_dropped_and_counted(tmp_path, tiny_checkpoint):
     recipe = sft_recipe(tmp_path, tiny_checkpoint, data={"path": write_jsonl(tmp_path / "d.jsonl", rows)}, max_steps=2)
     summary = run_recipe(recipe)["sft"]["summary"]
     assert summary["dropped"] == {"empty_assistant": 1, "missing_role": 1, "no_trainable_tokens": 1, "unknown_role": 1}
-    assert sum(summary["rows_per_language"].values()) + sum(summary["held_out_per_language"].values()) == 40
+    assert sum(summary["training_set_rows_per_language"].values()) + sum(summary["held_out_per_language"].values()) == 40
     assert set(summary["eval_loss"]) == {"de", "el"}  # validated once, at the end (no eval_steps)
 
 
@@ -341,7 +341,7 @@ def test_loss_falls_on_world_conversations(tmp_path, tiny_checkpoint):
         assert [step for step, _ in evals] == [12, 24]
         assert evals[-1][1] < evals[0][1]
         assert summary["eval_loss"][lang] == pytest.approx(evals[-1][1])
-        assert summary["rows_per_language"][lang] == 100 - 6
+        assert summary["training_set_rows_per_language"][lang] == 100 - 6
     assert manifest["tokens_processed"] == max(line.get("num_input_tokens_seen", 0) for line in lines) > 24 * 2 * 100
     assert summary["dropped"] == {} and summary["training"] == "full"
     assert AutoTokenizer.from_pretrained(manifest["checkpoint"]).chat_template == CHAT_TEMPLATE
