@@ -31,7 +31,10 @@ class DataSpec(Config):
     lang: str | None = Field(
         None, description="Language code to give rows that carry no `lang` column (all rows must have one)."
     )
-    max_rows: int | None = Field(None, ge=1, description="Read at most this many rows (after filtering by language).")
+    max_rows: int | None = Field(
+        None, ge=1, description="Read at most this many rows (after filtering by language), taken in turn from "
+        "each language so that every language keeps its share."
+    )
 
 
 class LoraSpec(Config):

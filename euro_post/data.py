@@ -45,10 +45,17 @@ def load_rows(spec: DataSpec, kind: str, languages: list[str], world=None) -> li
         _validate(rows, "prompts" if kind == "eval" else kind, source)
         rows = [row for row in rows if row["lang"] in languages]
     if spec.max_rows:
-        rows = rows[: spec.max_rows]
+        rows = interleave_languages(rows)[: spec.max_rows]
     if not rows:
         raise DataError(f"{source}: no {kind} rows for languages {', '.join(languages)}")
     return rows
+
+
+def interleave_languages(rows: list[dict]) -> list[dict]:
+    """The rows taken in turn from each language (in order of first appearance), each language's
+    own order kept: a cap on the number of rows then leaves every language its share."""
+    groups = list(rows_by_language(rows).values())
+    return [group[i] for i in range(max(map(len, groups), default=0)) for group in groups if i < len(group)]
 
 
 def rows_by_language(rows: list[dict]) -> dict[str, list[dict]]:
