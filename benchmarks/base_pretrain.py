@@ -14,23 +14,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sys
 import tempfile
 import time
 
-
-def machine() -> str:
-    import torch
-
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    return f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__} ({torch.get_num_threads()} threads), load average {load}"
+from euro_post.machine import machine_line
 
 
 def cpu_seconds() -> float:
@@ -169,7 +157,7 @@ def main(argv: list[str] | None = None) -> None:
 
         torch.set_num_threads(args.threads)
     args.languages = "all" if args.languages == "all" else args.languages.split(",")
-    print(machine())
+    print(machine_line())
     if args.mode == "fertility":
         args.vocab = [int(v) for v in args.vocab.split(",")]
         args.temperature = [float(t) for t in args.temperature.split(",")]

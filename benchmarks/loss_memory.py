@@ -23,7 +23,6 @@ import argparse
 import ctypes
 import gc
 import os
-import platform
 import statistics
 import sys
 import time
@@ -38,23 +37,11 @@ from euro_post.kernels import (
     reference_linear_logprobs,
 )
 from euro_post.kernels.memory import current_rss_bytes, peak_rss_bytes, reset_peak_rss
+from euro_post.machine import machine_line
 
 GIB = 1024**3
 FULL = dict(tokens=[1024, 4096, 16384, 65536], hidden=[2048, 4096], vocab=[32768, 131072, 262144])
 QUICK = dict(tokens=[1024, 4096], hidden=[256], vocab=[32768, 131072])
-
-
-def machine(device: torch.device) -> str:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as info:
-            cpu = next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    text = f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__} ({torch.get_num_threads()} threads)"
-    if device.type == "cuda":
-        text += f", GPU {torch.cuda.get_device_name(device)}"
-    return text
 
 
 def fixed_mmap_threshold() -> None:
@@ -180,7 +167,7 @@ def main(argv: list[str] | None = None) -> None:
         fixed_mmap_threshold()
     args.repeats = args.repeats or (1 if device.type == "cpu" else 5)
 
-    print(f"# LM head + loss, forward+backward: {machine(device)}; dtype {str(dtype)[6:]}")
+    print(f"# LM head + loss, forward+backward: {machine_line(device)}; dtype {str(dtype)[6:]}")
     print("| loss | tokens | hidden | vocab | path | time s | peak GiB | RSS peak GiB | floor GiB | x floor | fp32 logits GiB |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     losses = ["ce", "logprobs"] if args.loss == "both" else [args.loss]

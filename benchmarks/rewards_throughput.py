@@ -25,6 +25,7 @@ from decimal import Decimal
 from importlib import metadata
 
 from euro_post.languages import LANGUAGE_CODES, LANGUAGES, answer_line, format_number
+from euro_post.machine import cpu_model
 
 
 def _world_rows(count: int) -> list[tuple[str, str, str]] | None:
@@ -94,12 +95,7 @@ def make_batch(count: int, seed: int = 0) -> tuple[dict[str, list], str]:
 
 
 def machine_info(core: int) -> str:
-    model = platform.processor() or "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as f:
-            model = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
+    model = cpu_model()
     versions = []
     for package in ("torch", "math-verify", "py3langid"):
         try:

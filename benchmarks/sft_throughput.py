@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import sys
 import tempfile
 import time
+
+from euro_post.machine import machine_line
 
 SETTINGS = [  # (name, sft stage options, recipe fused_loss, loss path forced or None for the device default)
     ("packed, chunked loss", {"packing": True}, "auto", None),
@@ -30,19 +31,6 @@ SETTINGS = [  # (name, sft stage options, recipe fused_loss, loss path forced or
     ("packed, TRL fused head", {"packing": True}, "auto", "trl_fused"),
     ("packed, chunked loss, LoRA r16", {"packing": True, "lora": {"r": 16, "alpha": 32}}, "auto", None),
 ]
-
-
-def machine() -> str:
-    import torch
-
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
-    return f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__} ({torch.get_num_threads()} threads), load average {load}"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -68,7 +56,7 @@ def main(argv: list[str] | None = None) -> None:
     from euro_post.world import World, WorldConfig, available_languages
 
     langs = available_languages() if args.languages == "all" else args.languages.split(",")
-    print(f"machine: {machine()}")
+    print(f"machine: {machine_line()}")
     world = World(WorldConfig(sft_per_language=max(200, 64 * args.batch // len(langs)), pretrain_documents_per_language=300), langs)
     tokenizer = train_tokenizer({lang: [r["text"] for r in world.pretrain_rows(lang)] for lang in langs}, vocab_size=args.vocab, sample_size=5000)
     rows = [row for lang in langs for row in world.sft_rows(lang)]

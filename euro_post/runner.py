@@ -30,6 +30,7 @@ from euro_post import distributed, reliability
 from euro_post.card import update_cards
 from euro_post.checkpoint import atomic_write_json, atomic_write_text, fingerprint, remove_partials
 from euro_post.data_check import refuse_unloadable
+from euro_post.machine import machine
 from euro_post.progress import say
 from euro_post.recipe import Recipe, dump_recipe
 from euro_post.resume import cached_fingerprint, decide, manifest_fields
@@ -228,18 +229,6 @@ def library_versions() -> dict[str, str]:
         except PackageNotFoundError:
             versions[lib] = "not installed"
     return versions
-
-
-def machine() -> dict[str, str | int]:
-    import os
-
-    import torch
-
-    info: dict[str, str | int] = {"platform": platform.platform(), "cpu_count": os.cpu_count() or 0}
-    if torch.cuda.is_available():
-        info["gpu"] = torch.cuda.get_device_name(0)
-        info["gpu_count"] = torch.cuda.device_count()
-    return info
 
 
 def _now() -> str:
