@@ -328,9 +328,19 @@ def main(argv: list[str] | None = None) -> list[dict]:
         # On a shared machine, threads of one op wait for each other whenever another job holds a core:
         # steps then take 2 to 15 times longer, at random; one thread keeps the comparison steady.
         args.threads = 1
+    threads_before = torch.get_num_threads()
     if args.threads:
         torch.set_num_threads(args.threads)
+    try:
+        rows = run_all(args, stages, device)
+    finally:
+        torch.set_num_threads(threads_before)  # called in-process (tests), the caller keeps its threads
+    summary = summarise(rows, stages)
+    print_tables(summary, stages)
+    return summary
 
+
+def run_all(args, stages: list[str], device: torch.device) -> list[dict]:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -347,9 +357,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
                 rows += [measure(name, side, data, args, tmp, device, repeat) for side in order]
     if args.json:
         Path(args.json).write_text(json.dumps({"machine": machine_line(device), "options": vars(args), "runs": rows}, indent=1))
-    summary = summarise(rows, stages)
-    print_tables(summary, stages)
-    return summary
+    return rows
 
 
 def print_tables(summary: list[dict], stages: list[str]) -> None:

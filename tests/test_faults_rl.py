@@ -6,6 +6,7 @@ prompts and the same sampled completions."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -241,7 +242,11 @@ def start(tmp_path, recipe: Path, mode: str, flag: Path) -> subprocess.Popen:
     driver = tmp_path / "driver.py"
     driver.write_text(DRIVER)
     log = open(tmp_path / f"{mode}.log", "w")
-    return subprocess.Popen([sys.executable, str(driver), str(recipe), mode, str(flag)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    # Bitwise equality with the in-process reference needs the same number of threads (float sums
+    # split differently across threads round differently), whatever an earlier test set.
+    env = {**os.environ, "OMP_NUM_THREADS": str(torch.get_num_threads())}
+    return subprocess.Popen([sys.executable, str(driver), str(recipe), mode, str(flag)], cwd=ROOT, env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
 
 
 def wait_for(condition, proc, what: str, timeout: float = 240) -> None:
