@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -20,6 +19,8 @@ from pathlib import Path
 
 import torch
 import yaml
+
+from euro_post.machine import cpu_model
 
 
 def conversations(path: Path, per_language: int) -> str:
@@ -47,16 +48,6 @@ def recipe(checkpoint: str, rows: str, processes: int, steps: int, global_batch:
             "logging_steps": 1, "save_steps": 10_000, "eval_rows_per_language": 0,
         }},
     }
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def metric(run_dir: Path, key: str) -> dict[int, float]:

@@ -17,20 +17,10 @@ import os
 import platform
 import tempfile
 import time
-from pathlib import Path
 
 from euro_post.languages import LANGUAGE_CODES
+from euro_post.machine import cpu_model
 from euro_post.world import World, WorldConfig
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def package_version(name: str) -> str:
