@@ -24,7 +24,7 @@ from euro_post.base_pretrain.corpus import (
     split_validation,
 )
 from euro_post.base_pretrain.tokenizer import fertility, train_tokenizer
-from euro_post.base_pretrain.training import PretrainTrainer, ValidationCallback, add_fused_head, use_fused_loss
+from euro_post.base_pretrain.training import PretrainTrainer, ValidationCallback
 from euro_post.checkpoint import atomic_directory
 from euro_post.consumption import ConsumptionCounter
 from euro_post.modeling import count_parameters, load_model, load_tokenizer, new_model
@@ -52,9 +52,6 @@ def run(cfg: BasePretrainConfig, ctx: StageContext) -> StageResult:
         tokenizer = load_tokenizer(ctx.input_checkpoint, ctx.log)
     model = _model(cfg, ctx, tokenizer, scratch)
     parameters = count_parameters(model)
-    fused = use_fused_loss(ctx.fused_loss)
-    if fused:
-        add_fused_head(model)  # before any LoRA wrapping, so the adapter sees the patched forward
     if cfg.lora is not None:
         from peft import get_peft_model
 
@@ -77,7 +74,7 @@ def run(cfg: BasePretrainConfig, ctx: StageContext) -> StageResult:
     ctx.log(
         f"{len(train_blocks)} languages, {sum(token_counts.values()):,} training tokens in blocks of {block}; "
         f"{samples:,} blocks ({samples * block:,} tokens) over {cfg.max_steps} steps; "
-        f"{parameters:,} parameters, vocabulary {len(tokenizer):,}, fused loss {'on' if fused else 'off'}"
+        f"{parameters:,} parameters, vocabulary {len(tokenizer):,}, fused loss {'off' if ctx.fused_loss == 'off' else 'on'}"
     )
 
     validation = ValidationCallback(ctx, valid_blocks, cfg.eval_steps, cfg.per_device_batch_size, args.bf16)
@@ -88,7 +85,7 @@ def run(cfg: BasePretrainConfig, ctx: StageContext) -> StageResult:
         data_collator=default_data_collator,
         processing_class=tokenizer,
         callbacks=[hf_training.StageCallback(ctx, cfg.max_steps), validation],
-        fused_lm_head=fused,
+        fused_loss=ctx.fused_loss,
     )
     trainer.remove_callback(PrinterCallback)  # StageCallback already shows progress; no raw log dicts on stdout
     consumed = ConsumptionCounter().attach(trainer, MixedBlocks.consumed, CONSUMPTION_FIELDS)

@@ -57,6 +57,30 @@ def trainer_arguments(cfg: TrainConfig, ctx: StageContext) -> dict:
     )
 
 
+def causal_lm_trainer_loss(trainer, model, inputs: dict, num_items_in_batch=None, fused: str = "auto"):
+    """A Trainer's next-token loss through euro_post.kernels.causal_lm_loss: liger's fused linear
+    cross-entropy on CUDA, the chunked PyTorch one elsewhere, the full logits under fused="off";
+    the same number as `model(**inputs).loss` on every path. Shared by base_pretrain and SFT."""
+    from euro_post.distributed import through_wrapper
+    from euro_post.kernels import causal_lm_loss
+
+    inputs = dict(inputs)
+    inputs["use_cache"] = False  # a cache would make transformers skip a packed-sequence mask
+    labels = inputs.pop("labels")
+    input_ids, attention_mask, position_ids = (inputs.pop(k, None) for k in ("input_ids", "attention_mask", "position_ids"))
+    # Run inside the DDP wrapper's forward so that gradients are averaged across processes.
+    loss = through_wrapper(
+        model,
+        lambda inner: causal_lm_loss(
+            inner, input_ids, labels, attention_mask=attention_mask, position_ids=position_ids,
+            num_items_in_batch=num_items_in_batch, fused=fused, **inputs,
+        ),
+    )
+    if trainer.args.average_tokens_across_devices and num_items_in_batch is not None:
+        loss = loss * trainer.accelerator.num_processes  # DDP averages gradients; the token count spans all ranks
+    return loss
+
+
 class StageCallback(TrainerCallback):
     """Writes every Trainer log to metrics.jsonl and shows progress on the terminal."""
 

@@ -9,9 +9,9 @@ was never interrupted.
 
 How: a logits processor, appended after the ones `generate` builds, applies the sampling
 warpers `generate` would (temperature, top-k, top-p, min-p), draws each row's token by inverse
-CDF with a uniform number from that row's generator, and returns a distribution with all its
-mass on that token. The warpers `generate` adds after it leave such a distribution unchanged and
-its multinomial can only pick that token. The global generator is forked around generation, so
+CDF with a uniform number from that row's generator, and returns scores with all the mass on
+that token; `generate` itself then runs greedy, so it takes that token without warping or
+drawing again. The global generator is forked around generation, so
 training's own random numbers do not depend on how many tokens were generated. The uniforms come
 from CPU generators, so the same key draws the same numbers on every device.
 """
@@ -19,6 +19,7 @@ from CPU generators, so the same key draws the same numbers on every device.
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 
 import torch
@@ -103,6 +104,15 @@ class SeededSampler(LogitsProcessor):
             )
 
 
+def _take_the_sampled_token(config):
+    """`config` with greedy decoding: the sampler has already drawn the token and left it the only
+    one with mass, so `generate` need not warp, softmax and draw again (a few % of a CPU step)."""
+    greedy = copy.deepcopy(config)
+    greedy.do_sample = False
+    greedy.temperature = greedy.top_p = greedy.top_k = greedy.min_p = None
+    return greedy
+
+
 @contextlib.contextmanager
 def seeded_generation(model, keys: list[str]):
     """While inside, `model.generate` samples with a `SeededSampler` for `keys` (one per row)."""
@@ -111,9 +121,11 @@ def seeded_generation(model, keys: list[str]):
     original = model.generate
 
     def generate(*args, **kwargs):
-        sampler.configure(kwargs.get("generation_config") or model.generation_config)
+        config = kwargs.get("generation_config") or model.generation_config
+        sampler.configure(config)
         processors = LogitsProcessorList(kwargs.pop("logits_processor", None) or [])
         processors.append(sampler)
+        kwargs["generation_config"] = _take_the_sampled_token(config)
         return original(*args, logits_processor=processors, **kwargs)
 
     model.generate = generate

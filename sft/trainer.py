@@ -13,6 +13,7 @@ from transformers import Trainer, TrainerCallback
 from trl import SFTTrainer
 from trl.trainer.sft_trainer import DataCollatorForLanguageModeling
 
+from euro_post import hf_training
 from euro_post.languages import LANGUAGE_CODES
 from euro_post.sft.encode import IGNORE
 
@@ -110,25 +111,10 @@ class EuroSFTTrainer(SFTTrainer):
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         if self.loss_path == "trl_fused":
             return super().compute_loss(model, inputs, return_outputs=return_outputs, num_items_in_batch=num_items_in_batch)
-        # A cache would make transformers skip the packed-sequence mask.
-        inputs = {**inputs, "use_cache": False}
         if self.loss_path == "full_logits":
+            inputs = {**inputs, "use_cache": False}  # a cache would make transformers skip the packed-sequence mask
             return Trainer.compute_loss(self, model, inputs, return_outputs=return_outputs, num_items_in_batch=num_items_in_batch)
-        from euro_post.distributed import through_wrapper
-        from euro_post.kernels import causal_lm_loss
-
-        labels = inputs.pop("labels")
-        input_ids, attention_mask, position_ids = (inputs.pop(k, None) for k in ("input_ids", "attention_mask", "position_ids"))
-        # Run inside the DDP wrapper's forward so that gradients are averaged across processes.
-        loss = through_wrapper(
-            model,
-            lambda inner: causal_lm_loss(
-                inner, input_ids, labels, attention_mask=attention_mask, position_ids=position_ids,
-                num_items_in_batch=num_items_in_batch, fused=self.fused_loss, **inputs,
-            ),
-        )
-        if self.args.average_tokens_across_devices and num_items_in_batch is not None:
-            loss = loss * self.accelerator.num_processes  # DDP averages gradients; the token count spans all ranks
+        loss = hf_training.causal_lm_trainer_loss(self, model, inputs, num_items_in_batch, fused=self.fused_loss)
         return (loss, None) if return_outputs else loss
 
 

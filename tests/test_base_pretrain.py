@@ -222,7 +222,8 @@ def test_explicit_dimensions_replace_the_preset():
 def test_fused_loss_matches_the_model_loss(tiny_tokenizer):
     from transformers import TrainingArguments
 
-    from euro_post.base_pretrain.training import PretrainTrainer, add_fused_head
+    from euro_post.base_pretrain.training import PretrainTrainer, validation_losses
+    from euro_post.base_pretrain.corpus import Blocks
     from euro_post.modeling import new_model
 
     torch.manual_seed(0)
@@ -230,21 +231,29 @@ def test_fused_loss_matches_the_model_loss(tiny_tokenizer):
     labels = ids.clone()
     labels[1, 20:] = -100
     inputs = {"input_ids": ids, "labels": labels}
-    plain, fused = new_model("tiny", tiny_tokenizer, seed=1), new_model("tiny", tiny_tokenizer, seed=1)
-    add_fused_head(fused)
     args = TrainingArguments(output_dir="/tmp/unused", use_cpu=True, report_to="none")
-    losses, grads = [], []
-    for model, flag in ((plain, False), (fused, True)):
-        trainer = PretrainTrainer(model=model, args=args, fused_lm_head=flag)
+    losses, grads, validation = [], [], []
+    for fused in ("off", "on"):
+        model = new_model("tiny", tiny_tokenizer, seed=1)
+        trainer = PretrainTrainer(model=model, args=args, fused_loss=fused)
         loss = trainer.compute_loss(model, dict(inputs), num_items_in_batch=torch.tensor(50))
         loss.backward()
         losses.append(loss.item())
-        grads.append(model.model.layers[0].mlp.up_proj.weight.grad.clone())
+        grads.append((model.model.layers[0].mlp.up_proj.weight.grad.clone(), model.lm_head.weight.grad.clone()))
+        blocks = {"en": Blocks(ids, torch.tensor([32, 20]))}
+        validation.append(validation_losses(model, blocks, batch_size=1, fused=fused)["en"])
+    # 50 = the tokens of a whole accumulated batch: the loss is the sum over this micro-batch / 50
     assert losses[0] == pytest.approx(losses[1], rel=1e-5)
-    assert torch.allclose(grads[0], grads[1], atol=1e-6, rtol=1e-4)
-    # the patched forward still generates like the plain model
-    out = fused.generate(ids[:1, :5], max_new_tokens=4, do_sample=False)
-    assert torch.equal(out, plain.generate(ids[:1, :5], max_new_tokens=4, do_sample=False))
+    assert losses[0] * 50 == pytest.approx(
+        torch.nn.functional.cross_entropy(
+            new_model("tiny", tiny_tokenizer, seed=1)(input_ids=ids).logits[:, :-1].reshape(-1, len(tiny_tokenizer)),
+            labels[:, 1:].reshape(-1), reduction="sum",
+        ).item(), rel=1e-5,
+    )
+    (body_off, head_off), (body_on, head_on) = grads
+    assert torch.allclose(body_off, body_on, atol=1e-6, rtol=1e-4)
+    assert torch.allclose(head_off, head_on, atol=1e-6, rtol=1e-4)
+    assert validation[0] == pytest.approx(validation[1], rel=1e-5)
 
 
 # -- whole runs -----------------------------------------------------------------------------
