@@ -43,6 +43,9 @@ class BasePretrainConfig(TrainConfig):
         "warmup_stable_decay", description="Learning-rate schedule after warmup: the peak rate holds until the last decay_ratio of steps."
     )
     weight_decay: float = Field(0.1, ge=0, description="AdamW weight decay.")
+    # Pretraining at a high learning rate wants the second moment to follow the gradients closely
+    # (nanoGPT, Llama): 0.95 rather than 0.999.
+    adam_beta2: float = Field(0.95, ge=0, lt=1, description="AdamW beta2 (second-moment decay).")
 
     preset: str = Field("cpu-small", description="Model size preset (euro_post.modeling.PRESETS) for a model trained from scratch.")
     model_overrides: dict[str, Any] = Field(

@@ -71,6 +71,8 @@ class TrainConfig(Config):
         0.2, ge=0, le=1, description="warmup_stable_decay only: fraction of max_steps spent decaying."
     )
     weight_decay: float = Field(0.0, ge=0, description="AdamW weight decay.")
+    adam_beta1: float = Field(0.9, ge=0, lt=1, description="AdamW beta1 (momentum).")
+    adam_beta2: float = Field(0.999, ge=0, lt=1, description="AdamW beta2 (second-moment decay).")
     max_grad_norm: float = Field(1.0, gt=0, description="Gradient clipping norm.")
     per_device_batch_size: int = Field(8, ge=1, description="Sequences per device per micro-batch.")
     gradient_accumulation_steps: int = Field(1, ge=1, description="Micro-batches per optimizer step.")

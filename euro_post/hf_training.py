@@ -38,6 +38,8 @@ def trainer_arguments(cfg: TrainConfig, ctx: StageContext) -> dict:
         lr_scheduler_kwargs=scheduler_kwargs,
         warmup_steps=math.ceil(cfg.warmup_ratio * cfg.max_steps),
         weight_decay=cfg.weight_decay,
+        adam_beta1=cfg.adam_beta1,
+        adam_beta2=cfg.adam_beta2,
         max_grad_norm=cfg.max_grad_norm,
         per_device_train_batch_size=cfg.per_device_batch_size,
         gradient_accumulation_steps=cfg.gradient_accumulation_steps,

@@ -119,3 +119,16 @@ def test_shipped_recipes_validate():
     assert recipes, "no recipes shipped"
     for path in recipes:
         load_recipe(path)
+
+
+def test_optimizer_settings_reach_the_trainer(tmp_path):
+    from types import SimpleNamespace
+
+    from euro_post.hf_training import trainer_arguments
+
+    recipe = validate_recipe({"name": "t", "stages": {"base_pretrain": {}, "sft": {"adam_beta2": 0.98}}})
+    ctx = SimpleNamespace(trainer_dir=tmp_path, seed=0)
+    pretrain, sft = (trainer_arguments(cfg, ctx) for cfg in (recipe.stages.base_pretrain, recipe.stages.sft))
+    assert (pretrain["adam_beta1"], pretrain["adam_beta2"]) == (0.9, 0.95)  # pretraining's documented default
+    assert sft["adam_beta2"] == 0.98
+    assert "stages.sft.adam_beta2: must be < 1" in errors_of({"name": "t", "stages": {"sft": {"init_from": "m", "adam_beta2": 1.0}}})
