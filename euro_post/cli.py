@@ -15,6 +15,7 @@ import argparse
 import logging
 import os
 import sys
+import warnings
 
 from euro_post import __version__
 
@@ -31,6 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     # On CPUs with AVX512-BF16, importing bitsandbytes (through peft) warns that it could not fetch
     # an optional 4-bit CPU kernel from the hub; we never fetch kernels at run time, so it is noise.
     logging.getLogger("bitsandbytes.backends.cpu.ops").setLevel(logging.ERROR)
+    # transformers' own Trainer calls its deprecated `is_gradient_checkpointing` on every save;
+    # the user cannot act on it.
+    warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*deprecated", category=FutureWarning)
     try:
         return args.func(args) or 0
     except BrokenPipeError:
