@@ -89,6 +89,12 @@ class PreferenceConfig(TrainConfig):
         description="Least score difference between the best and the worst sample for a pair; groups whose "
         "best and worst are closer are skipped (as `tie` when equal, `below_margin` otherwise).",
     )
+    pairing: Literal["best_worst", "all"] = Field(
+        "best_worst",
+        description='"best_worst": one pair per prompt, its best sample against its worst; "all": every two '
+        "samples at least `margin` apart, widest gaps first, up to max_pairs_per_prompt.",
+    )
+    max_pairs_per_prompt: int = Field(4, ge=1, description='pairing "all": most pairs taken from one prompt.')
     use_vllm: bool = Field(
         False, description="Sample with vLLM (needs vllm installed and a CUDA GPU); else transformers, batched."
     )

@@ -8,9 +8,13 @@ and a completion's score is the weighted sum of its rewards. Then, per prompt (a
   math_accuracy when the verifier failed or timed out): such a completion is left out of its
   group and counted in `completions_unscorable`, since its score would be a guess.
 - Fewer than two scorable completions: the group is skipped as `unscorable`.
-- Otherwise chosen = the highest score, rejected = the lowest (the earlier sample wins a tie
-  for either place). Equal scores: skipped as `tie`. A difference below `margin`: skipped as
-  `below_margin`. Else the pair is kept.
+- pairing "best_worst" (default): chosen = the highest score, rejected = the lowest (the earlier
+  sample wins a tie for either place). Equal scores: skipped as `tie`. A difference below
+  `margin`: skipped as `below_margin`. Else the pair is kept.
+- pairing "all": every two completions whose scores differ by at least `margin` make a pair
+  (the higher one chosen), widest gaps first, at most `max_pairs_per_prompt`; a group of 8 with 3
+  right answers gives up to 15 distinct right-against-wrong contrasts instead of one, the way
+  a GRPO group compares all its members. No such two: skipped as `tie` or `below_margin`.
 
 With the default rewards (math_accuracy 1.0, format 0.2, language_consistency 0.5), a correct
 answer written in another language than the prompt's scores 1.0 (its language and, with a
@@ -108,6 +112,27 @@ def choose_pair(scored: list[Scored], margin: float) -> tuple[Scored, Scored] | 
     return best, worst
 
 
+def choose_pairs(scored: list[Scored], margin: float, pairing: str = "best_worst", limit: int = 1) -> list[tuple[Scored, Scored]] | str:
+    """The (chosen, rejected) pairs of one group under `pairing`, or why it gives none."""
+    if pairing == "best_worst":
+        choice = choose_pair(scored, margin)
+        return choice if isinstance(choice, str) else [choice]
+    usable = [s for s in scored if s.score is not None]
+    if len(usable) < 2:
+        return "unscorable"
+    ranked = sorted(usable, key=lambda s: (-s.score, s.index))
+    candidates = [
+        (hi, lo) for i, hi in enumerate(ranked) for lo in ranked[i + 1 :] if hi.score - lo.score > _EPSILON
+    ]
+    if not candidates:
+        return "tie"
+    kept = [(hi, lo) for hi, lo in candidates if hi.score - lo.score >= margin - _EPSILON]
+    if not kept:
+        return "below_margin"
+    kept.sort(key=lambda pair: (-(pair[0].score - pair[1].score), pair[0].index, pair[1].index))
+    return kept[:limit]
+
+
 def as_completion(prompt, text: str):
     """A completion in the prompt's format: an assistant message for conversations, else plain text."""
     return [{"role": "assistant", "content": text}] if isinstance(prompt, list) else text
@@ -122,6 +147,8 @@ def build_pairs(
     margin: float,
     chunk_prompts: int = 64,
     log: Callable[[str], None] | None = None,
+    pairing: str = "best_worst",
+    max_pairs_per_prompt: int = 1,
 ) -> tuple[list[dict], PairStats]:
     """Sample, score and pair `rows` (prompt rows with the columns the rewards need), chunk by chunk."""
     stats = PairStats()
@@ -143,13 +170,13 @@ def build_pairs(
             stats.generated_tokens += sum(sample.num_tokens for sample in group)
             scored = score_group(texts, rewards, weight_of)
             stats.completions_unscorable += sum(s.score is None for s in scored)
-            choice = choose_pair(scored, margin)
+            choice = choose_pairs(scored, margin, pairing, max_pairs_per_prompt)
             lang = row["lang"]
             if isinstance(choice, str):
                 stats.skip(choice, lang)
                 continue
-            stats.pairs_per_language[lang] += 1
-            pairs.append(_pair_record(row, *choice, scored))
+            stats.pairs_per_language[lang] += len(choice)
+            pairs.extend(_pair_record(row, chosen, rejected, scored) for chosen, rejected in choice)
         if log:
             log(f"pairs: {stats.prompts}/{len(rows)} prompts sampled, {len(pairs)} pairs")
     return pairs, stats

@@ -123,7 +123,7 @@ def on_policy_pairs(cfg: PreferenceConfig, ctx: StageContext, model, tokenizer) 
                 **cfg.model_dump(
                     mode="json",
                     include={"data", "rewards", "samples_per_prompt", "temperature", "top_p", "max_completion_length",
-                             "margin", "generation_batch_size", "use_vllm"},
+                             "margin", "pairing", "max_pairs_per_prompt", "generation_batch_size", "use_vllm"},
                 ),
             }
         )
@@ -144,7 +144,10 @@ def on_policy_pairs(cfg: PreferenceConfig, ctx: StageContext, model, tokenizer) 
     sampler = make_sampler(cfg, model, tokenizer, ctx.input_checkpoint, ctx.seed)
     try:
         chunk = getattr(sampler, "prompts_per_call", 64)
-        pairs, stats = build_pairs(rows, sampler, funcs, weights, names, cfg.margin, chunk_prompts=chunk, log=ctx.log)
+        pairs, stats = build_pairs(
+            rows, sampler, funcs, weights, names, cfg.margin, chunk_prompts=chunk, log=ctx.log,
+            pairing=cfg.pairing, max_pairs_per_prompt=cfg.max_pairs_per_prompt,
+        )
     finally:
         close = getattr(sampler, "close", None)
         if close:

@@ -128,6 +128,39 @@ def test_pairs_are_the_best_and_the_worst_by_the_rewards(default_rewards):
     assert len(pairs) == 1 and pairs[0]["margin"] == pytest.approx(w["format"])
 
 
+def test_all_pairs_contrast_every_right_answer_with_every_wrong_one(default_rewards):
+    funcs, weights, names = default_rewards
+    w = dict(zip(names, weights))
+    rows = [row("g", "de", "p1", "42"), row("tie", "fr", "p2", "42")]
+    right, wrong_de, english = solution("de", "42"), solution("de", wrong("42")), solution("en", "42")
+    completions = {
+        # scores: right 1.7, wrong 0.7, right-in-English 1.0, right 1.7, wrong 0.7
+        "p1": [wrong_de, right, english, right + " ", wrong_de + " "],
+        "p2": [solution("fr", "42"), solution("fr", "42")],
+    }
+    pairs, stats = build_pairs(
+        rows, FixedSampler(completions), funcs, weights, names, margin=0.3, pairing="all", max_pairs_per_prompt=10
+    )
+    full, wrong_score = w["math_accuracy"] + w["format"] + w["language_consistency"], w["format"] + w["language_consistency"]
+    # 2 right x 2 wrong (gap 1.0), then right vs English (0.7); English vs wrong is 0.3, the margin: kept last.
+    margins = [p["margin"] for p in pairs]
+    assert margins == pytest.approx([full - wrong_score] * 4 + [full - w["math_accuracy"]] * 2 + [w["math_accuracy"] - wrong_score] * 2)
+    contents = [(p["chosen"][0]["content"], p["rejected"][0]["content"]) for p in pairs[:4]]
+    assert contents == [(right, wrong_de), (right, wrong_de + " "), (right + " ", wrong_de), (right + " ", wrong_de + " ")]
+    assert all(p["chosen_score"] > p["rejected_score"] for p in pairs)
+    assert stats.as_dict()["pairs_per_language"] == {"de": 8}
+    assert stats.as_dict()["skipped"]["tie"] == 1
+
+    capped, _ = build_pairs(
+        rows[:1], FixedSampler(completions), funcs, weights, names, margin=0.3, pairing="all", max_pairs_per_prompt=3
+    )
+    assert [(p["chosen"][0]["content"], p["rejected"][0]["content"]) for p in capped] == contents[:3]
+    # A margin above every gap but the widest: only right-against-wrong remains.
+    wide, _ = build_pairs(rows[:1], FixedSampler(completions), funcs, weights, names, margin=0.8, pairing="all", max_pairs_per_prompt=10)
+    assert len(wide) == 4
+    assert build_pairs(rows[1:], FixedSampler(completions), funcs, weights, names, margin=0.3, pairing="all")[1].skipped["tie"] == 1
+
+
 # --- configuration ------------------------------------------------------------------------
 
 
