@@ -93,6 +93,10 @@ def _plan(recipe: Recipe, name: str, stage_dir: Path, input_checkpoint, checkpoi
     else:
         input_fingerprint = cached_fingerprint(input_checkpoint) if input_checkpoint else "scratch"
     old = read_manifest(stage_dir)
+    if old and old.get("checkpoint"):
+        # A stage's checkpoint is always <stage_dir>/checkpoint; the path recorded is where the run
+        # directory was then (relative to the working directory of that run), and it may have moved.
+        old = {**old, "checkpoint": str(stage_dir / "checkpoint")}
     action = decide(name, old, recipe, input_fingerprint, stage_dir, rerun_rest, restart)
     if action == "fresh" and stage_dir.exists():
         refuse_unloadable(recipe, name)  # a run that cannot even load its data must not delete the last one

@@ -80,6 +80,15 @@ def test_complete_stages_are_skipped(tmp_path, fake_stages):
     assert (tmp_path / "rl" / "stage.json").read_text() == first
 
 
+def test_a_moved_run_directory_is_still_complete(tmp_path, fake_stages):
+    runner.run_recipe(recipe(), tmp_path / "here")
+    (tmp_path / "here").rename(tmp_path / "there")
+    fake_stages.clear()
+    manifests = runner.run_recipe(recipe(), tmp_path / "there")
+    assert fake_stages == []
+    assert manifests["rl"]["checkpoint"] == str(tmp_path / "there" / "rl" / "checkpoint")
+
+
 def test_a_changed_stage_reruns_with_everything_after_it(tmp_path, fake_stages):
     runner.run_recipe(recipe(), tmp_path)
     fake_stages.clear()
