@@ -93,10 +93,6 @@ def _plan(recipe: Recipe, name: str, stage_dir: Path, input_checkpoint, checkpoi
     else:
         input_fingerprint = cached_fingerprint(input_checkpoint) if input_checkpoint else "scratch"
     old = read_manifest(stage_dir)
-    if old and old.get("checkpoint"):
-        # A stage's checkpoint is always <stage_dir>/checkpoint; the path recorded is where the run
-        # directory was then (relative to the working directory of that run), and it may have moved.
-        old = {**old, "checkpoint": str(stage_dir / "checkpoint")}
     action = decide(name, old, recipe, input_fingerprint, stage_dir, rerun_rest, restart)
     if action == "fresh" and stage_dir.exists():
         refuse_unloadable(recipe, name)  # a run that cannot even load its data must not delete the last one
@@ -202,9 +198,14 @@ def read_manifest(stage_dir: Path) -> dict:
     if not path.exists():
         return {}
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        manifest = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError:
         return {}  # a torn manifest means the stage never finished: run it again
+    if manifest.get("checkpoint"):
+        # A stage's checkpoint is always <stage_dir>/checkpoint; the path recorded is where the run
+        # directory was then (relative to the working directory of that run), and it may have moved.
+        manifest["checkpoint"] = str(Path(stage_dir) / "checkpoint")
+    return manifest
 
 
 def _reset_peak_memory() -> None:

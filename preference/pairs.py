@@ -113,22 +113,21 @@ def choose_pair(scored: list[Scored], margin: float) -> tuple[Scored, Scored] | 
 
 
 def choose_pairs(scored: list[Scored], margin: float, pairing: str = "best_worst", limit: int = 1) -> list[tuple[Scored, Scored]] | str:
-    """The (chosen, rejected) pairs of one group under `pairing`, or why it gives none."""
+    """The (chosen, rejected) pairs of one group under `pairing`, or why it gives none.
+
+    A group gives no pair under "all" exactly when its widest pair (choose_pair) fails."""
+    widest = choose_pair(scored, margin)
+    if isinstance(widest, str):
+        return widest
     if pairing == "best_worst":
-        choice = choose_pair(scored, margin)
-        return choice if isinstance(choice, str) else [choice]
-    usable = [s for s in scored if s.score is not None]
-    if len(usable) < 2:
-        return "unscorable"
-    ranked = sorted(usable, key=lambda s: (-s.score, s.index))
-    candidates = [
-        (hi, lo) for i, hi in enumerate(ranked) for lo in ranked[i + 1 :] if hi.score - lo.score > _EPSILON
+        return [widest]
+    ranked = sorted((s for s in scored if s.score is not None), key=lambda s: (-s.score, s.index))
+    kept = [
+        (hi, lo)
+        for i, hi in enumerate(ranked)
+        for lo in ranked[i + 1 :]
+        if hi.score - lo.score > _EPSILON and hi.score - lo.score >= margin - _EPSILON
     ]
-    if not candidates:
-        return "tie"
-    kept = [(hi, lo) for hi, lo in candidates if hi.score - lo.score >= margin - _EPSILON]
-    if not kept:
-        return "below_margin"
     kept.sort(key=lambda pair: (-(pair[0].score - pair[1].score), pair[0].index, pair[1].index))
     return kept[:limit]
 
