@@ -7,6 +7,7 @@ so that the score a model is trained on and the score it is reported with are th
 - `format_reward` (name "format"): reasoning lines, then exactly one final answer line.
 - `language_consistency`: the completion is written in the row's `lang`.
 - `length_penalty(max_length, cache, tokenizer=None)` (name "length"): DAPO soft overlong penalty.
+- `ArithmeticReward` (name "arithmetic"): the share of the written calculations that hold.
 
 Recipes pick them by name: `RewardSpec`, `build_rewards`, `get_reward`, `REWARDS`.
 
@@ -20,6 +21,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
+    "ArithmeticReward": "arithmetic",
+    "arithmetic_score": "arithmetic",
     "MathAccuracy": "accuracy",
     "math_accuracy": "accuracy",
     "Reward": "base",
@@ -68,6 +71,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
     from euro_post.rewards.accuracy import MathAccuracy, math_accuracy
+    from euro_post.rewards.arithmetic import ArithmeticReward, arithmetic_score
     from euro_post.rewards.base import Reward, completion_text
     from euro_post.rewards.extract import extract_answer
     from euro_post.rewards.formatting import FormatReward, format_reward, format_score

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from euro_post.languages import get_language
 from euro_post.rewards.monitor import RewardMonitor
 from euro_post.rewards.verify import Outcome, Unscorable
 
@@ -89,3 +90,16 @@ class Reward:
 
     def __repr__(self) -> str:
         return f"<reward {self.name}>"
+
+
+class TextReward(Reward):
+    """A reward of each completion's text and its row's language alone (needs the `lang` column)."""
+
+    def score_text(self, text: str, lang: str) -> float:
+        raise NotImplementedError
+
+    def score(self, texts: list[str], columns: dict[str, Any]) -> list[Outcome]:
+        langs = column(columns, "lang", len(texts), self.name)
+        for lang in set(langs):
+            get_language(lang)  # an unknown code fails the whole call, naming it
+        return [self.score_text(text, lang) for text, lang in zip(texts, langs)]

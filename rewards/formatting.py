@@ -20,12 +20,10 @@ allowed, a space before the colon allowed.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from euro_post.languages import get_language
-from euro_post.rewards.base import Reward, column
+from euro_post.rewards.base import TextReward
 from euro_post.rewards.extract import find_boxed, match_marker_line
-from euro_post.rewards.verify import Outcome
 
 NO_REASONING_SCORE = 0.5
 _HAS_MATH = re.compile(r"\d|\\[A-Za-z]")
@@ -55,16 +53,13 @@ def format_score(text: str, lang: str) -> float:
     return 1.0 if len(lines) > 1 else NO_REASONING_SCORE
 
 
-class FormatReward(Reward):
+class FormatReward(TextReward):
     """Structure of the completion (needs the `lang` column); see the module docstring."""
 
     name = "format"
 
-    def score(self, texts: list[str], columns: dict[str, Any]) -> list[Outcome]:
-        langs = column(columns, "lang", len(texts), self.name)
-        for lang in set(langs):
-            get_language(lang)
-        return [format_score(text, lang) for text, lang in zip(texts, langs)]
+    def score_text(self, text: str, lang: str) -> float:
+        return format_score(text, lang)
 
 
 format_reward = FormatReward()

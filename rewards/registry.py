@@ -7,7 +7,7 @@
       - {name: length, weight: 0.1, options: {max_length: 512, cache: 128}}
 
 Options are the keyword arguments of the reward's factory (`MathAccuracy`, `FormatReward`,
-`LanguageConsistency`, `length_penalty`) and are checked when the recipe is validated, before
+`LanguageConsistency`, `length_penalty`, `ArithmeticReward`) and are checked when the recipe is validated, before
 any stage runs. The `tokenizer` of `length` is not a recipe option: the stage passes its model's
 tokenizer to `build_rewards`.
 """
@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterable
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from euro_post.rewards.accuracy import MathAccuracy
+from euro_post.rewards.arithmetic import ArithmeticReward
 from euro_post.rewards.formatting import FormatReward
 from euro_post.rewards.language_id import LanguageConsistency
 from euro_post.rewards.length import length_penalty
@@ -31,6 +32,7 @@ _FACTORIES: dict[str, Callable[..., Any]] = {
     "format": FormatReward,
     "language_consistency": LanguageConsistency,
     "length": length_penalty,
+    "arithmetic": ArithmeticReward,
 }
 REWARDS: list[str] = list(_FACTORIES)
 # Options that only code can give (objects, not YAML values).

@@ -23,7 +23,7 @@ from euro_post.rewards import (
 
 
 def test_names():
-    assert REWARDS == ["math_accuracy", "format", "language_consistency", "length"]
+    assert REWARDS == ["math_accuracy", "format", "language_consistency", "length", "arithmetic"]
     assert [f.__name__ for f in (math_accuracy, format_reward, language_consistency)] == REWARDS[:3]
     assert get_reward("length", max_length=8, cache=2).__name__ == "length"
 
@@ -33,7 +33,7 @@ def test_unknown_name_lists_valid_names_and_the_nearest():
         get_reward("math_acuracy")
     message = str(caught.value)
     assert "unknown reward 'math_acuracy'" in message
-    assert "math_accuracy, format, language_consistency, length" in message
+    assert "math_accuracy, format, language_consistency, length, arithmetic" in message
     assert "did you mean 'math_accuracy'?" in message
     with pytest.raises(ValidationError, match="did you mean 'format'"):
         RewardSpec(name="formatt")
@@ -76,7 +76,10 @@ def test_build_rewards_for_a_stage():
 
 
 def test_trl_calling_convention():
-    funcs, _ = build_rewards([{"name": n} for n in REWARDS[:3]] + [{"name": "length", "options": {"max_length": 50, "cache": 10}}])
+    funcs, _ = build_rewards(
+        [{"name": n} for n in REWARDS[:3]]
+        + [{"name": "length", "options": {"max_length": 50, "cache": 10}}, {"name": "arithmetic"}]
+    )
     # GRPOTrainer names reward columns getattr(func, "__name__", type(func).__name__) (trl.trainer.utils).
     assert [getattr(f, "__name__", type(f).__name__) for f in funcs] == REWARDS
     # GRPOTrainer passes conversational completions, every dataset column and a few extras.
@@ -87,7 +90,7 @@ def test_trl_calling_convention():
     ]
     extras = {"completion_ids": [[1, 2], [3]], "trainer_state": object(), "log_extra": print, "log_metric": print}
     results = [f(prompts=prompts, completions=completions, answer=["42", "42"], lang=["de", "de"], **extras) for f in funcs]
-    assert results == [[1.0, 0.0], [1.0, 0.0], [1.0, 0.0], [0.0, 0.0]]
+    assert results == [[1.0, 0.0], [1.0, 0.0], [1.0, 0.0], [0.0, 0.0], [1.0, 1.0]]
 
 
 def test_rewards_pickle_and_keep_working():

@@ -104,3 +104,37 @@ def test_resume_continues_the_prompt_stream(tiny_checkpoint, tmp_path, easy_rewa
     assert manifests["rl"]["resumed"] is True
     # The same prompts in the same order: none replayed, none skipped.
     assert easy_rewards == uninterrupted
+
+
+@pytest.mark.slow
+def test_the_loss_scores_the_tokens_the_sampler_drew(tiny_checkpoint, tmp_path, easy_rewards, monkeypatch):
+    """On-policy check: the log-probs GRPO optimises, computed on the left-padded batch, are those of
+    each completion after its own unpadded prompt at the sampling temperature."""
+    import torch
+
+    checked = []
+    original = rl_stage.EuroGRPOTrainer._generate_and_score_completions
+
+    def check(self, inputs):
+        batch = original(self, inputs)
+        if checked:
+            return batch
+        model = self.accelerator.unwrap_model(self.model)
+        prompt, prompt_mask = batch["prompt_ids"], batch["prompt_mask"]
+        completion, completion_mask = batch["completion_ids"], batch["completion_mask"]
+        with torch.no_grad():
+            logps = self._get_per_token_logps_and_entropies(
+                model, torch.cat([prompt, completion], 1), torch.cat([prompt_mask, completion_mask], 1), completion.size(1)
+            )[0]
+            for row in range(prompt.size(0)):
+                own_prompt = prompt[row][prompt_mask[row].bool()]
+                tokens = completion[row][completion_mask[row].bool()]
+                logits = model(torch.cat([own_prompt, tokens])[None]).logits[0, len(own_prompt) - 1 : -1]
+                expected = torch.log_softmax(logits / self.temperature, -1).gather(1, tokens[:, None]).squeeze(1)
+                checked.append((int((~prompt_mask[row].bool()).sum()), (logps[row, : len(tokens)] - expected).abs().max().item()))
+        return batch
+
+    monkeypatch.setattr(rl_stage.EuroGRPOTrainer, "_generate_and_score_completions", check)
+    runner.run_recipe(rl_recipe(tiny_checkpoint, tmp_path, max_steps=1, temperature=0.7, save_steps=1), tmp_path)
+    assert any(pad > 0 for pad, _ in checked), "the batch should hold prompts of different lengths"
+    assert max(err for _, err in checked) < 1e-4, checked
