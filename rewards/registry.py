@@ -7,8 +7,8 @@
       - {name: length, weight: 0.1, options: {max_length: 512, cache: 128}}
 
 Options are the keyword arguments of the reward's factory (`MathAccuracy`, `FormatReward`,
-`LanguageConsistency`, `length_penalty`, `ArithmeticReward`) and are checked when the recipe is validated, before
-any stage runs. The `tokenizer` of `length` is not a recipe option: the stage passes its model's
+`LanguageConsistency`, `length_penalty`, `ArithmeticReward`) and are checked when the recipe is
+validated, before any stage runs. The `tokenizer` of `length` is not a recipe option: the stage passes its model's
 tokenizer to `build_rewards`.
 """
 

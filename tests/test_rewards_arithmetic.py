@@ -37,9 +37,9 @@ def test_every_worked_solution_of_the_world_holds_in_every_language():
         for index in range(30):
             problem = world.problem(lang, "sft", index)
             assert arithmetic_score(problem.solution, lang) == 1.0, (lang, problem.solution)
-            slipped = problem.solution.replace(f"= {problem.steps and problem.answer_text}", "= 100003", 1)
-            if slipped != problem.solution:
-                assert arithmetic_score(slipped, lang) < 1.0, (lang, slipped)
+            slipped = problem.solution.replace(f"= {problem.answer_text}", "= 100003", 1)  # the last step's result
+            assert slipped != problem.solution
+            assert arithmetic_score(slipped, lang) < 1.0, (lang, slipped)
 
 
 def test_trl_call_needs_the_language_column():

@@ -135,6 +135,9 @@ def test_the_loss_scores_the_tokens_the_sampler_drew(tiny_checkpoint, tmp_path, 
         return batch
 
     monkeypatch.setattr(rl_stage.EuroGRPOTrainer, "_generate_and_score_completions", check)
-    runner.run_recipe(rl_recipe(tiny_checkpoint, tmp_path, max_steps=1, temperature=0.7, save_steps=1), tmp_path)
+    # "keep": the filter would zero the completion mask of zero-advantage groups, and with it the
+    # tokens this check compares.
+    recipe = rl_recipe(tiny_checkpoint, tmp_path, max_steps=1, temperature=0.7, save_steps=1, zero_variance_groups="keep")
+    runner.run_recipe(recipe, tmp_path)
     assert any(pad > 0 for pad, _ in checked), "the batch should hold prompts of different lengths"
     assert max(err for _, err in checked) < 1e-4, checked
