@@ -71,10 +71,16 @@ class PreferenceConfig(TrainConfig):
     rewards: list[RewardSpec] = Field(
         default_factory=_default_rewards,
         min_length=1,
-        description="Rewards that rank the samples of a prompt; a sample's score is their weighted sum. A sample "
-        "that a reward with a non-zero weight cannot judge (None) is left out of its group; a group with fewer "
-        "than two scorable samples is skipped as `unscorable`. language_consistency makes a correct answer in "
+        description="Rewards that rank the samples of a prompt; a sample's score is their weighted sum (see "
+        "`unjudged` for a reward that cannot judge a sample). language_consistency makes a correct answer in "
         "the wrong language lose to one in the prompt's language.",
+    )
+    unjudged: Literal["no_credit", "skip"] = Field(
+        "no_credit",
+        description='A reward that cannot judge a sample (None: too few letters to identify the language, a '
+        'failed verification). "no_credit": it adds nothing to that sample\'s score, as GRPO sums rewards, so '
+        'a bare answer line loses to the same answer worked out; "skip": the sample leaves its group. A sample '
+        "no weighted reward can judge, and a group with fewer than two scorable samples, are `unscorable`.",
     )
     samples_per_prompt: int = Field(4, ge=2, description="Completions sampled per prompt (k); the best and the worst form a pair.")
     temperature: float = Field(0.8, gt=0, description="Sampling temperature of the completions.")

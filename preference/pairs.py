@@ -3,10 +3,14 @@
 For every prompt the input checkpoint writes k completions; each reward scores each of them,
 and a completion's score is the weighted sum of its rewards. Then, per prompt (a "group"):
 
-- A completion is *scorable* when every reward with a non-zero weight gave it a finite number.
-  A reward gives None when it cannot judge (language_consistency on fewer than ~20 letters,
-  math_accuracy when the verifier failed or timed out): such a completion is left out of its
-  group and counted in `completions_unscorable`, since its score would be a guess.
+- A reward gives None when it cannot judge (language_consistency on fewer than ~20 letters,
+  math_accuracy when the verifier failed or timed out). With `unjudged="no_credit"` (default)
+  that reward adds nothing to the completion's score, exactly as TRL's GRPOTrainer sums rewards
+  (nansum), so the preference and RL stages rank completions alike: a bare "Antwort: 12" scores
+  its accuracy and half the format credit, and loses to the same answer worked out in German.
+  Such completions are counted in `completions_partly_judged`. With `unjudged="skip"` the
+  completion leaves its group instead. A completion that no weighted reward could judge is
+  *unscorable* in both modes and counted in `completions_unscorable`.
 - Fewer than two scorable completions: the group is skipped as `unscorable`.
 - pairing "best_worst" (default): chosen = the highest score, rejected = the lowest (the earlier
   sample wins a tie for either place). Equal scores: skipped as `tie`. A difference below
@@ -50,6 +54,7 @@ class PairStats:
     prompts: int = 0
     completions: int = 0
     completions_unscorable: int = 0
+    completions_partly_judged: int = 0
     generated_tokens: int = 0
     pairs_per_language: Counter = field(default_factory=Counter)
     skipped: Counter = field(default_factory=Counter)
@@ -64,6 +69,7 @@ class PairStats:
             "prompts": self.prompts,
             "completions": self.completions,
             "completions_unscorable": self.completions_unscorable,
+            "completions_partly_judged": self.completions_partly_judged,
             "generated_tokens": self.generated_tokens,
             "pairs": sum(self.pairs_per_language.values()),
             "pairs_per_language": dict(sorted(self.pairs_per_language.items())),
@@ -80,20 +86,30 @@ class Scored:
     index: int  # which sample of the group
     text: str
     rewards: dict[str, float | None]
-    score: float | None  # None: some reward with a non-zero weight could not judge it
+    score: float | None  # None: unscorable (see the module docstring)
+    partly_judged: bool = False  # a weighted reward could not judge it; scored on the others
 
 
-def score_group(texts: list[str], rewards: dict[str, list], weights: dict[str, float]) -> list[Scored]:
+UNJUDGED_MODES = ("no_credit", "skip")
+
+
+def score_group(
+    texts: list[str], rewards: dict[str, list], weights: dict[str, float], unjudged: str = "no_credit"
+) -> list[Scored]:
     """Weighted scores of one group's completions from each reward's outputs (aligned with texts)."""
+    if unjudged not in UNJUDGED_MODES:
+        raise ValueError(f"unjudged must be one of {UNJUDGED_MODES}, got {unjudged!r}")
+    deciding = {name: weight for name, weight in weights.items() if weight != 0}
     scored = []
     for i, text in enumerate(texts):
         values = {name: outputs[i] for name, outputs in rewards.items()}
-        deciding = [values[name] for name, weight in weights.items() if weight != 0]
-        if any(value is None or not math.isfinite(value) for value in deciding):
+        judged = {name: values[name] for name in deciding if values[name] is not None and math.isfinite(values[name])}
+        partly = 0 < len(judged) < len(deciding)
+        if not judged or (partly and unjudged == "skip"):
             score = None
         else:
-            score = sum(weight * values[name] for name, weight in weights.items() if weight != 0)
-        scored.append(Scored(i, text, values, score))
+            score = sum(deciding[name] * value for name, value in judged.items())
+        scored.append(Scored(i, text, values, score, partly and score is not None))
     return scored
 
 
@@ -148,6 +164,7 @@ def build_pairs(
     log: Callable[[str], None] | None = None,
     pairing: str = "best_worst",
     max_pairs_per_prompt: int = 1,
+    unjudged: str = "no_credit",
 ) -> tuple[list[dict], PairStats]:
     """Sample, score and pair `rows` (prompt rows with the columns the rewards need), chunk by chunk."""
     stats = PairStats()
@@ -167,8 +184,9 @@ def build_pairs(
             stats.prompts += 1
             stats.completions += len(group)
             stats.generated_tokens += sum(sample.num_tokens for sample in group)
-            scored = score_group(texts, rewards, weight_of)
+            scored = score_group(texts, rewards, weight_of, unjudged)
             stats.completions_unscorable += sum(s.score is None for s in scored)
+            stats.completions_partly_judged += sum(s.partly_judged for s in scored)
             choice = choose_pairs(scored, margin, pairing, max_pairs_per_prompt)
             lang = row["lang"]
             if isinstance(choice, str):

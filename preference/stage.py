@@ -123,7 +123,7 @@ def on_policy_pairs(cfg: PreferenceConfig, ctx: StageContext, model, tokenizer) 
                 **cfg.model_dump(
                     mode="json",
                     include={"data", "rewards", "samples_per_prompt", "temperature", "top_p", "max_completion_length",
-                             "margin", "pairing", "max_pairs_per_prompt", "generation_batch_size", "use_vllm"},
+                             "margin", "pairing", "max_pairs_per_prompt", "unjudged", "generation_batch_size", "use_vllm"},
                 ),
             }
         )
@@ -146,7 +146,7 @@ def on_policy_pairs(cfg: PreferenceConfig, ctx: StageContext, model, tokenizer) 
         chunk = getattr(sampler, "prompts_per_call", 64)
         pairs, stats = build_pairs(
             rows, sampler, funcs, weights, names, cfg.margin, chunk_prompts=chunk, log=ctx.log,
-            pairing=cfg.pairing, max_pairs_per_prompt=cfg.max_pairs_per_prompt,
+            pairing=cfg.pairing, max_pairs_per_prompt=cfg.max_pairs_per_prompt, unjudged=cfg.unjudged,
         )
     finally:
         close = getattr(sampler, "close", None)

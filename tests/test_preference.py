@@ -89,7 +89,7 @@ def test_pairs_are_the_best_and_the_worst_by_the_rewards(default_rewards):
     }
     sampler = FixedSampler(completions)
     margin = 0.3
-    pairs, stats = build_pairs(rows, sampler, funcs, weights, names, margin=margin, chunk_prompts=4)
+    pairs, stats = build_pairs(rows, sampler, funcs, weights, names, margin=margin, chunk_prompts=4, unjudged="skip")
     by_id = {p["id"]: p for p in pairs}
     assert sorted(by_id) == ["language", "mixed", "one-unscorable"]
     assert sampler.calls == 2  # chunks of 4 prompts
@@ -126,6 +126,44 @@ def test_pairs_are_the_best_and_the_worst_by_the_rewards(default_rewards):
     # With no margin, the close pair is kept: the format reward alone decides it.
     pairs, stats = build_pairs(rows[3:4], FixedSampler(completions), funcs, weights, names, margin=0.0)
     assert len(pairs) == 1 and pairs[0]["margin"] == pytest.approx(w["format"])
+
+
+def test_a_reward_that_cannot_judge_gives_no_credit_as_in_grpo(default_rewards):
+    """The default: a bare answer line (too short for the language reward) keeps its accuracy and half
+    the format credit, so it beats a wrong answer and loses to the same answer worked out."""
+    funcs, weights, names = default_rewards
+    w = dict(zip(names, weights))
+    bare = answer_line("de", "42")
+    rows = [row("bare-vs-worked", "de", "p1", "42"), row("bare-vs-wrong", "de", "p2", "42"), row("nothing", "fr", "p3", "42")]
+    completions = {
+        "p1": [bare, solution("de", "42")],
+        "p2": [solution("de", wrong("42")), bare],
+        # nothing any weighted reward can judge? An empty text still scores 0 on accuracy and format.
+        "p3": ["", "Réponse: 42"],
+    }
+    pairs, stats = build_pairs(rows, FixedSampler(completions), funcs, weights, names, margin=0.05)
+    by_id = {p["id"]: p for p in pairs}
+    bare_score = w["math_accuracy"] + 0.5 * w["format"]
+    assert by_id["bare-vs-worked"]["chosen"][0]["content"] == completions["p1"][1]
+    assert by_id["bare-vs-worked"]["rejected_score"] == pytest.approx(bare_score)
+    assert by_id["bare-vs-worked"]["rejected_rewards"]["language_consistency"] is None
+    assert by_id["bare-vs-wrong"]["chosen"][0]["content"] == bare
+    assert by_id["bare-vs-wrong"]["margin"] == pytest.approx(bare_score - w["format"] - w["language_consistency"])
+    assert by_id["nothing"]["chosen"][0]["content"] == "Réponse: 42"
+    assert by_id["nothing"]["rejected_score"] == pytest.approx(0.0)
+    assert stats.completions_partly_judged == 4 and stats.completions_unscorable == 0
+
+    # A completion no weighted reward can judge is unscorable in both modes.
+    from euro_post.preference.pairs import score_group
+
+    judged = {"a": [None, 1.0], "b": [None, float("nan")]}
+    for mode in ("no_credit", "skip"):
+        scored = score_group(["x", "y"], judged, {"a": 1.0, "b": 0.5}, mode)
+        assert scored[0].score is None
+    assert score_group(["x", "y"], judged, {"a": 1.0, "b": 0.5})[1].score == pytest.approx(1.0)
+    assert score_group(["x", "y"], judged, {"a": 1.0, "b": 0.5}, "skip")[1].score is None
+    with pytest.raises(ValueError, match="unjudged"):
+        score_group(["x"], {"a": [1.0]}, {"a": 1.0}, "guess")
 
 
 def test_all_pairs_contrast_every_right_answer_with_every_wrong_one(default_rewards):

@@ -13,6 +13,7 @@ import pytest
 from pydantic import ValidationError
 
 from euro_post.languages import LANGUAGE_CODES, NNBSP, answer_line, format_number, format_percent, get_language
+from euro_post.rewards.formatting import format_score
 from euro_post.world import World, WorldConfig, get_pack, is_eval_key, problem_key, write_world
 from euro_post.world.generator import draw_spec
 from euro_post.world.pack import OP_SYMBOLS, STORIES
@@ -93,6 +94,29 @@ def test_same_seed_same_rows_and_other_seed_other_rows():
     assert World(config, ["de"]).problem("de", "rl", 7) == a.problem("de", "rl", 7)  # other languages don't matter
 
 
+def test_answer_only_share_of_sft_replies():
+    """`sft_answer_only` turns that share of SFT replies into the answer line alone, in every language;
+    the problems themselves, the other replies and the other splits stay as they were."""
+    worked = World(WorldConfig(seed=5, **SMALL), ["de", "ga", "el"])
+    mixed = World(WorldConfig(seed=5, sft_answer_only=0.5, **SMALL), ["de", "ga", "el"])
+    for lang in ("de", "ga", "el"):
+        short = 0
+        for plain, row in zip(worked.sft_rows(lang), mixed.sft_rows(lang)):
+            p = mixed.problem(lang, "sft", int(row["id"].rsplit("-", 1)[1]))
+            assert plain["messages"][0] == row["messages"][0]
+            assert plain["messages"][1]["content"] == p.solution
+            reply = row["messages"][1]["content"]
+            if reply != p.solution:
+                short += 1
+                assert reply == p.answer_line == answer_line(lang, p.answer_text)
+                assert format_score(reply, lang) == 0.5 and format_score(p.solution, lang) == 1.0
+        assert 10 <= short <= 30, (lang, short)  # 40 rows at one half
+        for split in ("pretrain", "rl", "eval"):
+            assert mixed.rows(split, lang) == worked.rows(split, lang)
+    everything = World(WorldConfig(seed=5, sft_answer_only=1.0, **SMALL), ["de"])
+    assert all("\n" not in row["messages"][1]["content"] for row in everything.sft_rows("de"))
+
+
 def test_config_is_validated():
     with pytest.raises(ValidationError, match="min_operations"):
         WorldConfig(min_operations=4, max_operations=3)
@@ -100,6 +124,8 @@ def test_config_is_validated():
         WorldConfig(max_operations=5)
     with pytest.raises(ValidationError):
         WorldConfig(decimals=1.5)
+    with pytest.raises(ValidationError, match="sft_answer_only"):
+        WorldConfig(sft_answer_only=-0.1)
     with pytest.raises(ValidationError):
         WorldConfig(sft_size=3)  # unknown field
 

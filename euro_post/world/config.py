@@ -43,6 +43,12 @@ class WorldConfig(BaseModel):
         description="Draw the eval problems (numbers and story) once for all languages, so per-language "
         "scores compare the same problems; training splits always draw per language.",
     )
+    sft_answer_only: float = Field(
+        0.0, ge=0.0, le=1.0,
+        description="Share of SFT conversations whose assistant turn is the final answer line alone, as "
+        "in instruction data that gives bare answers. The SFT model then imitates both styles, and the "
+        "preference and RL stages have a choice to learn: working a problem out step by step pays.",
+    )
     pretrain_documents_per_language: int = Field(2000, ge=0, description="Pretraining documents per language.")
     sft_per_language: int = Field(1000, ge=0, description="SFT conversations per language.")
     rl_per_language: int = Field(500, ge=0, description="RL prompts (with gold answers) per language.")

@@ -37,6 +37,11 @@ class Problem:
     solution: str  # the steps and the answer line joined by "\n": the assistant turn
     num_operations: int
 
+    @property
+    def answer_line(self) -> str:
+        """The solution's last line: the language's answer marker and the answer ("Answer: 12")."""
+        return self.solution.rsplit("\n", 1)[-1]
+
 
 class World:
     """Deterministic word problems in `languages` (default: all 24) for the given config.
@@ -102,10 +107,14 @@ class World:
         return rows
 
     def sft_rows(self, lang: str) -> list[dict]:
+        """Conversations: the question, then the worked solution or (a `sft_answer_only` share) its answer line."""
         rows = []
         for index in range(self.config.sft_per_language):
             p = self.problem(lang, "sft", index)
-            messages = [{"role": "user", "content": p.question}, {"role": "assistant", "content": p.solution}]
+            # A draw of its own, so the share leaves every problem (and the other splits) unchanged.
+            answer_only = random.Random(stable_int("euro-post-world-answer-only", self.config.seed, lang, index))
+            reply = p.solution if answer_only.random() >= self.config.sft_answer_only else p.answer_line
+            messages = [{"role": "user", "content": p.question}, {"role": "assistant", "content": reply}]
             rows.append({"id": p.id, "lang": lang, "messages": messages})
         return rows
 
