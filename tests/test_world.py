@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from euro_post.languages import LANGUAGE_CODES, NNBSP, answer_line, format_number, format_percent, get_language
 from euro_post.rewards.formatting import format_score
+from euro_post.rewards.language_id import consistency_score
 from euro_post.world import World, WorldConfig, get_pack, is_eval_key, problem_key, write_world
 from euro_post.world.generator import draw_spec
 from euro_post.world.pack import OP_SYMBOLS, STORIES
@@ -108,13 +109,36 @@ def test_answer_only_share_of_sft_replies():
             reply = row["messages"][1]["content"]
             if reply != p.solution:
                 short += 1
-                assert reply == p.answer_line == answer_line(lang, p.answer_text)
+                assert reply == answer_line(lang, p.answer_text) == p.solution.rsplit("\n", 1)[-1]
                 assert format_score(reply, lang) == 0.5 and format_score(p.solution, lang) == 1.0
         assert 10 <= short <= 30, (lang, short)  # 40 rows at one half
         for split in ("pretrain", "rl", "eval"):
             assert mixed.rows(split, lang) == worked.rows(split, lang)
     everything = World(WorldConfig(seed=5, sft_answer_only=1.0, **SMALL), ["de"])
     assert all("\n" not in row["messages"][1]["content"] for row in everything.sft_rows("de"))
+
+
+def test_english_share_of_sft_replies():
+    """`sft_english_replies` writes that share of the replies to non-English questions in English: the
+    same solution (same steps, same answer) in English words and number format; English rows keep theirs."""
+    plain = World(WorldConfig(seed=5, **SMALL), ["de", "en"])
+    drift = World(WorldConfig(seed=5, sft_english_replies=0.5, **SMALL), ["de", "en"])
+    assert drift.sft_rows("en") == plain.sft_rows("en")
+    english = 0
+    for plain_row, row in zip(plain.sft_rows("de"), drift.sft_rows("de")):
+        assert row["messages"][0] == plain_row["messages"][0]
+        reply, german = row["messages"][1]["content"], plain_row["messages"][1]["content"]
+        if reply == german:
+            continue
+        english += 1
+        p = drift.problem("de", "sft", int(row["id"].rsplit("-", 1)[1]))
+        assert len(reply.splitlines()) == len(german.splitlines())
+        assert reply.startswith("Step 1: ")
+        assert reply.splitlines()[-1] == answer_line("en", format_number(Decimal(p.answer), "en"))
+        assert consistency_score(reply, "de") == 0.0 and consistency_score(german, "de") == 1.0
+    assert 10 <= english <= 30, english  # 40 rows at one half
+    both = World(WorldConfig(seed=5, sft_english_replies=1.0, sft_answer_only=1.0, **SMALL), ["de"])
+    assert all(r["messages"][1]["content"].startswith("Answer: ") for r in both.sft_rows("de"))
 
 
 def test_config_is_validated():

@@ -49,6 +49,12 @@ class WorldConfig(BaseModel):
         "in instruction data that gives bare answers. The SFT model then imitates both styles, and the "
         "preference and RL stages have a choice to learn: working a problem out step by step pays.",
     )
+    sft_english_replies: float = Field(
+        0.0, ge=0.0, le=1.0,
+        description="Share of SFT replies to non-English questions written in English (the same solution), "
+        "as in instruction data translated on the question side only. The SFT model then drifts into "
+        "English on some prompts, and the language reward of the later stages has drift to correct.",
+    )
     pretrain_documents_per_language: int = Field(2000, ge=0, description="Pretraining documents per language.")
     sft_per_language: int = Field(1000, ge=0, description="SFT conversations per language.")
     rl_per_language: int = Field(500, ge=0, description="RL prompts (with gold answers) per language.")

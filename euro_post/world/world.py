@@ -37,11 +37,6 @@ class Problem:
     solution: str  # the steps and the answer line joined by "\n": the assistant turn
     num_operations: int
 
-    @property
-    def answer_line(self) -> str:
-        """The solution's last line: the language's answer marker and the answer ("Answer: 12")."""
-        return self.solution.rsplit("\n", 1)[-1]
-
 
 class World:
     """Deterministic word problems in `languages` (default: all 24) for the given config.
@@ -107,13 +102,20 @@ class World:
         return rows
 
     def sft_rows(self, lang: str) -> list[dict]:
-        """Conversations: the question, then the worked solution or (a `sft_answer_only` share) its answer line."""
+        """Conversations: the question, then its worked solution; a `sft_english_replies` share of them
+        in English, and a `sft_answer_only` share reduced to the answer line."""
         rows = []
         for index in range(self.config.sft_per_language):
             p = self.problem(lang, "sft", index)
-            # A draw of its own, so the share leaves every problem (and the other splits) unchanged.
+            reply = p.solution
+            # Draws of their own, so the shares leave every problem (and the other splits) unchanged.
+            english = random.Random(stable_int("euro-post-world-english-reply", self.config.seed, lang, index))
+            if lang != "en" and english.random() < self.config.sft_english_replies:
+                spec, _ = draw_spec(self.config, lang, "sft", index)
+                reply = "\n".join(get_pack("en").solution_lines(spec))
             answer_only = random.Random(stable_int("euro-post-world-answer-only", self.config.seed, lang, index))
-            reply = p.solution if answer_only.random() >= self.config.sft_answer_only else p.answer_line
+            if answer_only.random() < self.config.sft_answer_only:
+                reply = reply.rsplit("\n", 1)[-1]
             messages = [{"role": "user", "content": p.question}, {"role": "assistant", "content": reply}]
             rows.append({"id": p.id, "lang": lang, "messages": messages})
         return rows
