@@ -14,7 +14,7 @@ from pathlib import Path
 from euro_post.languages import resolve_languages
 from euro_post.world.config import WorldConfig
 from euro_post.world.generator import SPLITS, canonical, draw_spec, stable_int
-from euro_post.world.pack import LanguagePack, format_number
+from euro_post.world.pack import LanguagePack, ProblemSpec, format_number
 from euro_post.world.packs import get_pack
 
 _CACHE_SIZE = 8192
@@ -36,6 +36,7 @@ class Problem:
     answer_text: str  # in the language's format: "12,5"
     solution: str  # the steps and the answer line joined by "\n": the assistant turn
     num_operations: int
+    spec: ProblemSpec  # the language-neutral problem that was rendered; any pack can render it
 
 
 class World:
@@ -80,6 +81,7 @@ class World:
             answer_text=format_number(spec.answer, lang),
             solution="\n".join(lines),
             num_operations=len(spec.steps),
+            spec=spec,
         )
         if len(self._cache) >= _CACHE_SIZE:  # rows are built once; keep memory flat for big worlds
             self._cache.clear()
@@ -111,8 +113,7 @@ class World:
             # Draws of their own, so the shares leave every problem (and the other splits) unchanged.
             english = random.Random(stable_int("euro-post-world-english-reply", self.config.seed, lang, index))
             if lang != "en" and english.random() < self.config.sft_english_replies:
-                spec, _ = draw_spec(self.config, lang, "sft", index)
-                reply = "\n".join(get_pack("en").solution_lines(spec))
+                reply = "\n".join(get_pack("en").solution_lines(p.spec))
             answer_only = random.Random(stable_int("euro-post-world-answer-only", self.config.seed, lang, index))
             if answer_only.random() < self.config.sft_answer_only:
                 reply = reply.rsplit("\n", 1)[-1]
