@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
-from euro_post.config import DataSpec, LrScheduler, TrainConfig, check_language_weights
+from euro_post.pipeline.config import DataSpec, LrScheduler, TrainConfig, check_language_weights
 
 # Model dimensions a recipe may set beside (or instead of) a preset's. The first group are the
 # preset's own fields; the second are LlamaConfig options that keep the architecture standard.
@@ -47,7 +47,7 @@ class BasePretrainConfig(TrainConfig):
     # (nanoGPT, Llama): 0.95 rather than 0.999.
     adam_beta2: float = Field(0.95, ge=0, lt=1, description="AdamW beta2 (second-moment decay).")
 
-    preset: str = Field("cpu-small", description="Model size preset (euro_post.modeling.PRESETS) for a model trained from scratch.")
+    preset: str = Field("cpu-small", description="Model size preset (euro_post.models.presets.PRESETS) for a model trained from scratch.")
     model_overrides: dict[str, Any] = Field(
         default_factory=dict,
         description="Explicit model dimensions that replace the preset's, e.g. {hidden_size: 384, "
@@ -95,7 +95,7 @@ class BasePretrainConfig(TrainConfig):
     @field_validator("preset")
     @classmethod
     def _known_preset(cls, value: str) -> str:
-        from euro_post.modeling import PRESETS
+        from euro_post.models.presets import PRESETS
 
         if value not in PRESETS:
             raise ValueError(f"unknown model preset {value!r}; expected one of {', '.join(PRESETS)}")
@@ -149,6 +149,6 @@ class BasePretrainConfig(TrainConfig):
 
     def model_dimensions(self) -> dict[str, Any]:
         """The preset's dimensions with `model_overrides` applied."""
-        from euro_post.modeling import PRESETS
+        from euro_post.models.presets import PRESETS
 
         return {**PRESETS[self.preset].__dict__, **self.model_overrides}

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import torch
 
-from euro_post.config import DataSpec
-from euro_post.data import DataError, load_rows, rows_by_language
-from euro_post.languages import LANGUAGES
+from euro_post.data.languages import LANGUAGES
+from euro_post.data.rows import DataError, load_rows, rows_by_language
+from euro_post.pipeline.config import DataSpec
 
 
 # -- documents ------------------------------------------------------------------------------
@@ -127,7 +127,7 @@ def pack(token_lists: list[list[int]], block_size: int, eos_id: int, pad_id: int
     if not rows:
         empty = torch.empty(0, dtype=torch.int32)
         return Blocks(torch.empty(0, block_size, dtype=torch.int32), empty, empty.clone())
-    # Each document counts with the block that holds its first token (see euro_post/consumption.py).
+    # Each document counts with the block that holds its first token (see euro_post/training/consumption.py).
     documents, start = [0] * len(rows), 0
     for ids in token_lists:
         if start // block_size < len(rows):

@@ -5,14 +5,11 @@ sampled mix of the corpus, build a LLaMA-style model of the preset's size, and p
 packed blocks mixed across languages. Continued pretraining (`init_from: <checkpoint>`):
 load the checkpoint's model and tokenizer and run the same loop. Either way the stage writes
 a standard Hugging Face checkpoint and reports tokenizer fertility, validation loss and the
-tokens and documents trained on (euro_post/consumption.py) per language in stage.json.
+tokens and documents trained on (euro_post/training/consumption.py) per language in stage.json.
 """
 
 from __future__ import annotations
 
-from transformers import PrinterCallback, TrainingArguments, default_data_collator
-
-from euro_post import distributed, hf_training
 from euro_post.base_pretrain.config import BasePretrainConfig
 from euro_post.base_pretrain.corpus import (
     CONSUMPTION_FIELDS,
@@ -25,10 +22,14 @@ from euro_post.base_pretrain.corpus import (
 )
 from euro_post.base_pretrain.tokenizer import fertility, train_tokenizer
 from euro_post.base_pretrain.training import PretrainTrainer, ValidationCallback
-from euro_post.checkpoint import atomic_directory
-from euro_post.consumption import ConsumptionCounter
-from euro_post.modeling import count_parameters, load_model, load_tokenizer, new_model
-from euro_post.stage import StageContext, StageResult
+from transformers import PrinterCallback, TrainingArguments, default_data_collator
+
+from euro_post.models.loading import load_model, load_tokenizer
+from euro_post.models.presets import count_parameters, new_model
+from euro_post.pipeline.checkpoint_io import atomic_directory
+from euro_post.pipeline.stage import StageContext, StageResult
+from euro_post.training import distributed, trainer_setup
+from euro_post.training.consumption import ConsumptionCounter
 
 # Fertility is measured on at most this many documents per language (held-out ones first).
 FERTILITY_DOCUMENTS = 200
@@ -55,7 +56,7 @@ def run(cfg: BasePretrainConfig, ctx: StageContext) -> StageResult:
     if cfg.lora is not None:
         from peft import get_peft_model
 
-        model = get_peft_model(model, hf_training.lora_config(cfg.lora))
+        model = get_peft_model(model, trainer_setup.lora_config(cfg.lora))
 
     fertility_docs = {lang: (valid_docs.get(lang, []) + train_docs[lang])[:FERTILITY_DOCUMENTS] for lang in train_docs}
     fertilities = fertility(tokenizer, fertility_docs)
@@ -68,7 +69,7 @@ def run(cfg: BasePretrainConfig, ctx: StageContext) -> StageResult:
     token_counts = {lang: b.num_tokens for lang, b in train_blocks.items()}
     weights = mixing_weights(token_counts, cfg.language_temperature, cfg.language_weights)
 
-    args = TrainingArguments(**hf_training.trainer_arguments(cfg, ctx), include_num_input_tokens_seen="all")
+    args = TrainingArguments(**trainer_setup.trainer_arguments(cfg, ctx), include_num_input_tokens_seen="all")
     samples = cfg.max_steps * cfg.per_device_batch_size * cfg.gradient_accumulation_steps * args.world_size
     dataset = MixedBlocks(train_blocks, weights, samples, ctx.seed)
     ctx.log(
@@ -84,18 +85,18 @@ def run(cfg: BasePretrainConfig, ctx: StageContext) -> StageResult:
         train_dataset=dataset,
         data_collator=default_data_collator,
         processing_class=tokenizer,
-        callbacks=[hf_training.StageCallback(ctx, cfg.max_steps), validation],
+        callbacks=[trainer_setup.StageCallback(ctx, cfg.max_steps), validation],
         fused_loss=ctx.fused_loss,
     )
     trainer.remove_callback(PrinterCallback)  # StageCallback already shows progress; no raw log dicts on stdout
     consumed = ConsumptionCounter().attach(trainer, MixedBlocks.consumed, CONSUMPTION_FIELDS)
-    hf_training.train(trainer, ctx)
+    trainer_setup.train(trainer, ctx)
     step = trainer.state.global_step
     if valid_blocks and validation.last_step != step:
         validation.evaluate(trainer.model, step, trainer.is_world_process_zero())
 
     model.config.use_cache = True  # training turns the KV cache off; generation wants it back
-    checkpoint = hf_training.save_final(trainer.model, tokenizer, ctx)
+    checkpoint = trainer_setup.save_final(trainer.model, tokenizer, ctx)
     best, worst = min(fertilities.values()), max(fertilities.values())
     summary = {
         "from": "scratch" if scratch else ctx.input_checkpoint,
@@ -111,7 +112,7 @@ def run(cfg: BasePretrainConfig, ctx: StageContext) -> StageResult:
         "validation_loss_mean": (
             round(sum(validation.last_losses.values()) / len(validation.last_losses), 4) if validation.last_losses else None
         ),
-        **consumed.summary(),  # tokens and documents trained on (euro_post/consumption.py)
+        **consumed.summary(),  # tokens and documents trained on (euro_post/training/consumption.py)
         "corpus_tokens_per_language": token_counts,
         "mixing_weights": {lang: round(w, 4) for lang, w in weights.items()},
     }

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import re
 
-from euro_post.modeling import BOS, CHAT_TEMPLATE, EOS, PAD, SPECIAL_TOKENS
+from euro_post.models.chat_template import BOS, CHAT_TEMPLATE, EOS, PAD, SPECIAL_TOKENS
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 

@@ -1,7 +1,7 @@
 """The pretraining Trainer: the fused LM-head loss, and validation loss per language.
 
-Unless the recipe's `fused_loss` is "off", the loss goes through euro_post.kernels
-(`hf_training.causal_lm_trainer_loss`, as in SFT): liger's fused linear cross-entropy on CUDA,
+Unless the recipe's `fused_loss` is "off", the loss goes through euro_post.models.kernels
+(`trainer_setup.causal_lm_trainer_loss`, as in SFT): liger's fused linear cross-entropy on CUDA,
 the chunked PyTorch one on CPU, so the (batch, block, vocab) logits tensor never exists. On CPU
 the chunked path is also the fastest: the default recipe's cpu-small steps of 16 x 256 tokens
 take 0.7 s on 2 cores, against 1.3 s through TRL's generic fused head (used here before), as the
@@ -13,11 +13,11 @@ from __future__ import annotations
 import contextlib
 
 import torch
+from euro_post.base_pretrain.corpus import Blocks
 from transformers import Trainer, TrainerCallback
 
-from euro_post import hf_training
-from euro_post.base_pretrain.corpus import Blocks
-from euro_post.kernels import causal_lm_loss
+from euro_post.models.kernels import causal_lm_loss
+from euro_post.training import trainer_setup
 
 
 class PretrainTrainer(Trainer):
@@ -30,7 +30,7 @@ class PretrainTrainer(Trainer):
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         if self.fused_loss == "off":
             return super().compute_loss(model, inputs, return_outputs=return_outputs, num_items_in_batch=num_items_in_batch)
-        loss = hf_training.causal_lm_trainer_loss(self, model, inputs, num_items_in_batch, fused=self.fused_loss)
+        loss = trainer_setup.causal_lm_trainer_loss(self, model, inputs, num_items_in_batch, fused=self.fused_loss)
         return (loss, None) if return_outputs else loss
 
 

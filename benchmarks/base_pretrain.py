@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 
-from euro_post.machine import machine_line
+from euro_post.provenance.machine import machine_line
 
 
 def cpu_seconds() -> float:
@@ -30,7 +30,7 @@ def cpu_seconds() -> float:
 
 
 def world_documents(languages: list[str], documents: int) -> dict[str, list[str]]:
-    from euro_post.world import World, WorldConfig
+    from euro_post.data.world import World, WorldConfig
 
     world = World(WorldConfig(pretrain_documents_per_language=documents), languages=languages)
     return {lang: [row["text"] for row in world.pretrain_rows(lang)] for lang in world.languages}
@@ -39,7 +39,8 @@ def world_documents(languages: list[str], documents: int) -> dict[str, list[str]
 def fertility_table(args) -> None:
     from euro_post.base_pretrain.corpus import split_validation
     from euro_post.base_pretrain.tokenizer import fertility, train_tokenizer
-    from euro_post.languages import resolve_languages
+
+    from euro_post.data.languages import resolve_languages
 
     start = time.perf_counter()
     docs = world_documents(resolve_languages(args.languages), args.documents)
@@ -64,9 +65,9 @@ def fertility_table(args) -> None:
 def learning_curve(args) -> None:
     from transformers import TrainerCallback
 
-    from euro_post import hf_training
-    from euro_post.recipe import validate_recipe
-    from euro_post.runner import run_recipe
+    from euro_post.pipeline.recipe import validate_recipe
+    from euro_post.pipeline.runner import run_recipe
+    from euro_post.training import trainer_setup
 
     clock: dict[int, float] = {}
     cpu: dict[int, float] = {}
@@ -77,14 +78,14 @@ def learning_curve(args) -> None:
             clock[state.global_step] = time.perf_counter() - start
             cpu[state.global_step] = cpu_seconds()
 
-    original = hf_training.train
+    original = trainer_setup.train
 
     def timed(trainer, ctx):
         clock[0], cpu[0] = time.perf_counter() - start, cpu_seconds()
         trainer.add_callback(Clock())
         return original(trainer, ctx)
 
-    hf_training.train = timed
+    trainer_setup.train = timed
     stage = {
         "preset": args.preset,
         "max_steps": args.steps,
@@ -109,7 +110,7 @@ def learning_curve(args) -> None:
             }
         )
         manifest = run_recipe(recipe, tmp)["base_pretrain"]
-        from euro_post.progress import MetricsWriter
+        from euro_post.pipeline.progress import MetricsWriter
 
         lines = MetricsWriter(os.path.join(tmp, "base_pretrain", "metrics.jsonl")).read()
     total = manifest["wall_time_s"]

@@ -3,11 +3,11 @@
     python benchmarks/checkpoint_reliability.py [--preset cpu-base] [--steps 10] [--rows 16] [--new-tokens 32] [--repeats 3]
 
 1. Checkpoint save: the Trainer's own `_save_checkpoint` (in place, no hashes) against the same
-   save through euro_post.trainer_checkpoints (staging folder, sha256 of every file in the
+   save through euro_post.training.trainer_checkpoints (staging folder, sha256 of every file in the
    completion marker, fsync, rename), and the sha256 verification a resume does.
 2. Training step: `--steps` optimizer steps with and without NonFiniteGuard + StopCallback.
 3. Sampling: `generate` with transformers' sampling against the same call with per-row seeded
-   sampling (euro_post.seeded_sampling), --rows sequences of --new-tokens tokens.
+   sampling (euro_post.training.seeded_sampling), --rows sequences of --new-tokens tokens.
 
 Prints the machine, the load average (other processes skew CPU timings) and the figures; step and
 sampling times are the best of --repeats interleaved runs.
@@ -24,15 +24,15 @@ from pathlib import Path
 
 import torch
 
-from euro_post.machine import cpu_model
+from euro_post.provenance.machine import cpu_model
 
 
 def build(preset: str, root: Path, steps: int):
     from datasets import Dataset
+    from euro_post.base_pretrain.tokenizer import train_tokenizer
     from transformers import Trainer, TrainingArguments
 
-    from euro_post.base_pretrain.tokenizer import train_tokenizer
-    from euro_post.modeling import new_model
+    from euro_post.models.presets import new_model
 
     texts = {"de": ["Anna hat 12 Äpfel und kauft noch 5 dazu."] * 50, "fr": ["Léa a 12 pommes et en achète 5 de plus."] * 50}
     tokenizer = train_tokenizer(texts, vocab_size=1024, sample_size=2000, seed=0)
@@ -49,8 +49,8 @@ def folder_bytes(path: Path) -> int:
 
 
 def checkpoint_costs(trainer, root: Path) -> dict:
-    from euro_post import trainer_checkpoints
-    from euro_post.recipe import validate_recipe
+    from euro_post.pipeline.recipe import validate_recipe
+    from euro_post.training import trainer_checkpoints
 
     trainer.train()  # optimizer state exists from here on
     plain_dir, atomic_dir = root / "plain", root / "atomic"
@@ -77,8 +77,8 @@ def checkpoint_costs(trainer, root: Path) -> dict:
 
 
 def step_costs(preset: str, root: Path, steps: int, repeats: int) -> dict:
-    from euro_post.guards import NonFiniteGuard
-    from euro_post.resilient_training import StopCallback
+    from euro_post.training.nonfinite_guard import NonFiniteGuard
+    from euro_post.training.resilient_training import StopCallback
 
     times = {"plain": float("inf"), "guarded": float("inf")}
     for attempt in range(repeats):  # interleaved in alternating order, best of `repeats`
@@ -97,7 +97,7 @@ def step_costs(preset: str, root: Path, steps: int, repeats: int) -> dict:
 def sampling_costs(model, tokenizer, rows: int, new_tokens: int, repeats: int) -> dict:
     from transformers import GenerationConfig
 
-    from euro_post.seeded_sampling import sample_keys, seeded_generation
+    from euro_post.training.seeded_sampling import sample_keys, seeded_generation
 
     model.eval()
     prompts = torch.randint(10, len(tokenizer), (rows, 24), generator=torch.Generator().manual_seed(1))
@@ -125,7 +125,7 @@ def sampler_cost(rows: int, vocab: int, calls: int = 200) -> dict:
 
     from transformers.generation.logits_process import TemperatureLogitsWarper, TopPLogitsWarper
 
-    from euro_post.seeded_sampling import SeededSampler
+    from euro_post.training.seeded_sampling import SeededSampler
 
     scores = torch.randn(rows, vocab, generator=torch.Generator().manual_seed(2))
     ids = torch.zeros(rows, 1, dtype=torch.long)

@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 import yaml
 
-from euro_post.machine import cpu_model
+from euro_post.provenance.machine import cpu_model
 
 
 def conversations(path: Path, per_language: int) -> str:
@@ -66,9 +66,9 @@ def main() -> None:
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
     from conftest import SAMPLE_TEXT
-
     from euro_post.base_pretrain.tokenizer import train_tokenizer
-    from euro_post.modeling import new_model
+
+    from euro_post.models.presets import new_model
 
     checkpoint = out / "tiny"
     tokenizer = train_tokenizer({lang: [text] * 20 for lang, text in SAMPLE_TEXT.items()}, vocab_size=700, sample_size=2000, seed=0)

@@ -1,9 +1,9 @@
-"""Batched generation speed: euro_post.generation against transformers' generate.
+"""Batched generation speed: euro_post.models.generation against transformers' generate.
 
     python benchmarks/generation.py [--preset cpu-small] [--prompts 16] [--new-tokens 32] [--batch-sizes 1 4 16]
 
 Builds a random model of the preset (with a tokenizer trained on the embedded world), then
-generates greedily for the same chat prompts with `euro_post.generation.generate` and with
+generates greedily for the same chat prompts with `euro_post.models.generation.generate` and with
 `model.generate` on left-padded batches of the same size. A random model never writes its
 end token, so every sequence runs to --new-tokens and both sides do the same work. Prints the
 machine, the load average (other processes skew CPU timings), and generated tokens per second.
@@ -17,13 +17,14 @@ import time
 
 import torch
 
-from euro_post.machine import cpu_model
+from euro_post.provenance.machine import cpu_model
 
 
 def build(preset: str, prompts: int):
     from euro_post.base_pretrain.tokenizer import train_tokenizer
-    from euro_post.modeling import new_model
-    from euro_post.world import World, WorldConfig
+
+    from euro_post.data.world import World, WorldConfig
+    from euro_post.models.presets import new_model
 
     languages = ["de", "fr", "pl", "el"]
     world = World(WorldConfig(sft_per_language=50, eval_per_language=prompts), languages)
@@ -35,7 +36,7 @@ def build(preset: str, prompts: int):
 
 
 def ours(model, tokenizer, prompts, new_tokens, batch_size) -> int:
-    from euro_post.generation import generate_completions
+    from euro_post.models.generation import generate_completions
 
     results = generate_completions(model, tokenizer, prompts, max_new_tokens=new_tokens, batch_size=batch_size)
     return sum(len(r[0].token_ids) for r in results)

@@ -10,7 +10,7 @@ What is measured, per row (tokens N, hidden H, vocabulary V):
 * peak: extra memory at the peak, relative to what existed before the call (hidden, weight,
   labels). CUDA: ``torch.cuda.max_memory_allocated``. CPU has no allocator statistics, so the
   peak comes from ``AllocationTracker`` (a dispatch mode that counts every tensor created
-  until its storage is freed; see euro_post/kernels/memory.py); the process's RSS
+  until its storage is freed; see euro_post/models/kernels/memory.py); the process's RSS
   high-water mark (VmHWM, reset between rows, large frees returned to the OS) is printed
   next to it as an OS-level cross-check.
 * floor: the gradients of hidden and weight (N*H + V*H values in the parameters' dtype),
@@ -29,15 +29,15 @@ import time
 
 import torch
 
-from euro_post.kernels import (
+from euro_post.models.kernels import (
     AllocationTracker,
     fused_linear_cross_entropy,
     fused_linear_logprobs,
     reference_linear_cross_entropy,
     reference_linear_logprobs,
 )
-from euro_post.kernels.memory import current_rss_bytes, peak_rss_bytes, reset_peak_rss
-from euro_post.machine import machine_line
+from euro_post.models.kernels.memory import current_rss_bytes, peak_rss_bytes, reset_peak_rss
+from euro_post.provenance.machine import machine_line
 
 GIB = 1024**3
 FULL = dict(tokens=[1024, 4096, 16384, 65536], hidden=[2048, 4096], vocab=[32768, 131072, 262144])

@@ -3,7 +3,7 @@
     python benchmarks/rewards_throughput.py [--batch 1024] [--repeats 3] [--core N]
 
 The batch is a realistic mix of completions: worked solutions of the embedded world (when
-`euro_post.world` is importable; else a small built-in generator) in all 24 languages, some
+`euro_post.data.world` is importable; else a small built-in generator) in all 24 languages, some
 correct, some with a wrong answer, a LaTeX fraction in \\boxed{}, an English answer line, a
 missing answer, the wrong language, or a rambling overlong text. The process and its single
 verifier worker are pinned to one core. math_accuracy is timed with empty caches (verdicts,
@@ -24,15 +24,15 @@ import time
 from decimal import Decimal
 from importlib import metadata
 
-from euro_post.languages import LANGUAGE_CODES, LANGUAGES, answer_line, format_number
-from euro_post.machine import cpu_model
+from euro_post.data.languages import LANGUAGE_CODES, LANGUAGES, answer_line, format_number
+from euro_post.provenance.machine import cpu_model
 
 
 def _world_rows(count: int) -> list[tuple[str, str, str]] | None:
     """(solution, canonical answer, lang) from the embedded world, or None if it is not there."""
     try:
-        from euro_post.world.config import WorldConfig
-        from euro_post.world.world import World
+        from euro_post.data.world.config import WorldConfig
+        from euro_post.data.world.world import World
     except ImportError:
         return None
     world = World(WorldConfig(seed=0))

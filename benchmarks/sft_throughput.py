@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 
-from euro_post.machine import machine_line
+from euro_post.provenance.machine import machine_line
 
 SETTINGS = [  # (name, sft stage options, recipe fused_loss, loss path forced or None for the device default)
     ("packed, chunked loss", {"packing": True}, "auto", None),
@@ -45,15 +45,15 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-    from transformers import TrainerCallback
-
     from euro_post.base_pretrain.tokenizer import train_tokenizer
-    from euro_post.modeling import count_parameters, new_model
-    from euro_post.recipe import validate_recipe
     from euro_post.sft.encode import IGNORE, Encoder
     from euro_post.sft.stage import build_trainer, load_for_training
-    from euro_post.stage import StageContext
-    from euro_post.world import World, WorldConfig, available_languages
+    from transformers import TrainerCallback
+
+    from euro_post.data.world import World, WorldConfig, available_languages
+    from euro_post.models.presets import count_parameters, new_model
+    from euro_post.pipeline.recipe import validate_recipe
+    from euro_post.pipeline.stage import StageContext
 
     langs = available_languages() if args.languages == "all" else args.languages.split(",")
     print(f"machine: {machine_line()}")

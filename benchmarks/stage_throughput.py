@@ -5,7 +5,7 @@
                                           [--packing on|off] [--sft-loss stage|trl] [--grpo-sampling stage|trl]
                                           [--threads 1] [--json FILE]
 
-euro-post side: the real stage, `run(config, ctx)` through `euro_post.runner.run_recipe` on a
+euro-post side: the real stage, `run(config, ctx)` through `euro_post.pipeline.runner.run_recipe` on a
 one-stage recipe (stage.json, data loading and checks, the stage's trainer and callbacks,
 resumable atomic saves, NaN guard, final checkpoint). Plain side: TRL's SFTTrainer, DPOTrainer
 or GRPOTrainer built directly, as a user script would, with the same checkpoint, rows, batch
@@ -41,7 +41,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 import torch  # noqa: E402
 from transformers import TrainerCallback  # noqa: E402
 
-from euro_post.machine import machine_line  # noqa: E402
+from euro_post.provenance.machine import machine_line  # noqa: E402
 
 STAGES = {"sft": "sft", "dpo": "preference", "grpo": "rl"}  # benchmark name -> euro-post stage
 SIDES = ("euro-post", "TRL")
@@ -57,7 +57,7 @@ class StepClock(TrainerCallback):
     CUDA: torch.cuda.max_memory_allocated during train() above what was allocated at its start.
     CPU has no allocator statistics (and the RSS high-water mark moves with whatever the allocator
     kept from earlier runs in the process), so the first step, which is never timed, runs under
-    euro_post.kernels' AllocationTracker: the peak of the tensors it creates (activations,
+    euro_post.models.kernels' AllocationTracker: the peak of the tensors it creates (activations,
     gradients, the optimizer state it allocates), the weights loaded before it excluded.
     """
 
@@ -72,7 +72,7 @@ class StepClock(TrainerCallback):
 
     def on_step_begin(self, args, state, control, **kwargs):
         if self.device.type == "cpu" and not self.marks and self.tracker is None:
-            from euro_post.kernels import AllocationTracker
+            from euro_post.models.kernels import AllocationTracker
 
             self.tracker = AllocationTracker().__enter__()
 
@@ -110,12 +110,13 @@ class StepClock(TrainerCallback):
 def prepare(opts, tmp: Path) -> dict:
     """Tokenizer, checkpoint and the rows both sides train on."""
     from euro_post.base_pretrain.tokenizer import train_tokenizer
-    from euro_post.data import rows_by_language
-    from euro_post.languages import resolve_languages
-    from euro_post.modeling import count_parameters, new_model
     from euro_post.sft.config import SFTConfig
     from euro_post.sft.mixing import mix_languages, split_holdout
-    from euro_post.world import World, WorldConfig
+
+    from euro_post.data.languages import resolve_languages
+    from euro_post.data.rows import rows_by_language
+    from euro_post.data.world import World, WorldConfig
+    from euro_post.models.presets import count_parameters, new_model
 
     langs = resolve_languages(opts.languages.split(","))  # in the recipe's order, so both sides see the same rows
     world_cfg = WorldConfig(pretrain_documents_per_language=100, sft_per_language=opts.rows, rl_per_language=opts.rows,
@@ -162,9 +163,9 @@ def stage_options(name: str, opts) -> dict:
 
 
 def run_euro_post(name: str, data: dict, opts, run_dir: Path, clock: StepClock) -> None:
-    from euro_post import resilient_training
-    from euro_post.recipe import validate_recipe
-    from euro_post.runner import run_recipe
+    from euro_post.pipeline.recipe import validate_recipe
+    from euro_post.pipeline.runner import run_recipe
+    from euro_post.training import resilient_training
 
     stage = {**stage_options(name, opts), "init_from": data["checkpoint"]}
     if name == "dpo":
@@ -231,10 +232,9 @@ def run_trl(name: str, data: dict, opts, run_dir: Path, clock: StepClock, device
                            liger_kernel_config={"fused_linear_cross_entropy": False} if liger else None)
         trainer = DPOTrainer(model=model, ref_model=ref, args=config, train_dataset=rows, processing_class=tokenizer)
     else:
-        from trl import GRPOConfig, GRPOTrainer
-
-        from euro_post.rl.config import RLConfig
         from euro_post.rewards import build_rewards
+        from euro_post.rl.config import RLConfig
+        from trl import GRPOConfig, GRPOTrainer
 
         specs = RLConfig().rewards  # the rl stage's default rewards
         funcs, weights = build_rewards(specs, tokenizer=tokenizer)
@@ -300,7 +300,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--rows", type=int, default=64, help="world SFT conversations / RL prompts per language")
     parser.add_argument("--packing", choices=["on", "off"], default="on", help="SFT packing on both sides")
     parser.add_argument("--sft-loss", choices=["stage", "trl"], default="stage",
-                        help="euro-post SFT loss: the stage's choice for the device (CPU: euro_post.kernels' chunked "
+                        help="euro-post SFT loss: the stage's choice for the device (CPU: euro_post.models.kernels' chunked "
                         "loss), or TRL's fused LM head as in plain TRL, to compare orchestration alone")
     parser.add_argument("--grpo-sampling", choices=["stage", "trl"], default="stage",
                         help="euro-post GRPO sampling: the stage's seeded per-completion sampling (resumable), or "

@@ -18,9 +18,9 @@ import platform
 import tempfile
 import time
 
-from euro_post.languages import LANGUAGE_CODES
-from euro_post.machine import cpu_model
-from euro_post.world import World, WorldConfig
+from euro_post.data.languages import LANGUAGE_CODES
+from euro_post.data.world import World, WorldConfig
+from euro_post.provenance.machine import cpu_model
 
 
 def package_version(name: str) -> str:

@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except KeyboardInterrupt as err:
-        from euro_post.reliability import Preempted
+        from euro_post.pipeline.stop_signals import Preempted
 
         if isinstance(err, Preempted):  # a clean stop on SIGTERM/SIGINT: exit 128 + the signal (143 for SIGTERM)
             print(f"euro-post: {err}", file=sys.stderr)
@@ -141,13 +141,13 @@ def _recipe_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _run(args) -> int:
-    from euro_post.recipe import load_recipe
-    from euro_post.runner import run_recipe
+    from euro_post.pipeline.recipe import load_recipe
+    from euro_post.pipeline.runner import run_recipe
 
     recipe = load_recipe(args.recipe, args.overrides)
     run_dir = args.run_dir or recipe.resolved_run_dir()
     manifests = run_recipe(recipe, run_dir, restart=args.restart)
-    from euro_post import distributed
+    from euro_post.training import distributed
 
     if not distributed.is_main_process():
         return 0
@@ -161,7 +161,7 @@ def _launch(args) -> int:
     import shlex
     import subprocess
 
-    from euro_post.distributed import launch_command
+    from euro_post.training.distributed import launch_command
 
     cmd = launch_command(
         args.recipe,
@@ -180,7 +180,7 @@ def _launch(args) -> int:
 
 
 def _validate(args) -> int:
-    from euro_post.recipe import load_recipe
+    from euro_post.pipeline.recipe import load_recipe
 
     recipe = load_recipe(args.recipe, args.overrides)
     print(f"{args.recipe}: valid")
@@ -196,7 +196,7 @@ def _validate(args) -> int:
         print(f"  {name:<14} {detail}" + (f", {steps} steps" if steps else ""))
         previous = f"<{name}>"
     # The data each stage reads: every row checked, unusable ones counted by reason.
-    from euro_post.data_check import check_recipe_data
+    from euro_post.data.check import check_recipe_data
 
     reports = check_recipe_data(recipe)
     for report in reports:
@@ -209,12 +209,12 @@ def _validate(args) -> int:
 
 
 def _world(args) -> int:
-    from euro_post.languages import resolve_languages
-    from euro_post.world import WorldConfig, write_world
+    from euro_post.data.languages import resolve_languages
+    from euro_post.data.world import WorldConfig, write_world
 
     config, languages = WorldConfig(), resolve_languages("all")
     if args.recipe:
-        from euro_post.recipe import load_recipe
+        from euro_post.pipeline.recipe import load_recipe
 
         recipe = load_recipe(args.recipe)
         config, languages = recipe.world, recipe.languages
@@ -247,7 +247,7 @@ def _report(args) -> int:
 
 
 def _card(args) -> int:
-    from euro_post.card import card_command
+    from euro_post.provenance.card import card_command
 
     for name, path in card_command(args.checkpoint).items():
         print(f"{name:<22} {path}")

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from euro_post.config import Config, DataSpec, Precision
+from euro_post.pipeline.config import Config, DataSpec, Precision
 
 
 class EvalConfig(Config):

@@ -16,11 +16,12 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from euro_post.checkpoint import atomic_write_json, atomic_write_text, fingerprint
-from euro_post.data import DataError, load_rows, rows_by_language
 from euro_post.eval.config import EvalConfig
 from euro_post.eval.metrics import METRICS, SampleScore, language_metrics, macro_mean, problem_mean, stat_from_dict
-from euro_post.generation import generate
+
+from euro_post.data.rows import DataError, load_rows, rows_by_language
+from euro_post.models.generation import generate
+from euro_post.pipeline.checkpoint_io import atomic_write_json, atomic_write_text, fingerprint
 
 RESULT_VERSION = 2
 
@@ -184,7 +185,7 @@ def evaluate_checkpoint_into(
 
     import torch
 
-    from euro_post.modeling import load_model, load_tokenizer
+    from euro_post.models.loading import load_model, load_tokenizer
 
     started = time.monotonic()
     log(f"{label}: evaluating {checkpoint} on {len(rows)} problems")

@@ -23,7 +23,7 @@ from unittest import mock
 
 import yaml
 
-from euro_post.languages import LANGUAGES
+from euro_post.data.languages import LANGUAGES
 
 WORLD_GROUP = "euro_post_world"
 TEMPLATE = Path(__file__).parent / "tasks" / "euro_post_world_template.yaml"

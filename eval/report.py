@@ -14,10 +14,10 @@ import json
 from pathlib import Path
 
 import yaml
-
-from euro_post.checkpoint import atomic_write_json, atomic_write_text
 from euro_post.eval.metrics import METRICS, PROPORTIONS, difference_interval, paired_macro_difference, stat_from_dict
-from euro_post.languages import LANGUAGE_CODES
+
+from euro_post.data.languages import LANGUAGE_CODES
+from euro_post.pipeline.checkpoint_io import atomic_write_json, atomic_write_text
 
 SCHEMA_VERSION = 2
 SCHEMA_PATH = Path(__file__).parent / "report.schema.json"

@@ -6,7 +6,8 @@ import math
 from pathlib import Path
 
 from euro_post.eval.metrics import METRICS, difference_interval, stat_from_dict
-from euro_post.languages import LANGUAGES
+
+from euro_post.data.languages import LANGUAGES
 
 
 def _label(label: str) -> str:

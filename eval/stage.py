@@ -9,11 +9,12 @@ runs/<run>/report/.
 
 from __future__ import annotations
 
-from euro_post.checkpoint import atomic_write_json
 from euro_post.eval.config import EvalConfig
 from euro_post.eval.evaluate import eval_rows, evaluate_checkpoint_into
-from euro_post.recipe import TRAINING_STAGES
-from euro_post.stage import StageContext, StageResult
+
+from euro_post.pipeline.checkpoint_io import atomic_write_json
+from euro_post.pipeline.recipe import TRAINING_STAGES
+from euro_post.pipeline.stage import StageContext, StageResult
 
 
 def checkpoints_to_evaluate(config: EvalConfig, ctx: StageContext) -> dict[str, str]:

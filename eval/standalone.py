@@ -15,14 +15,15 @@ import re
 import sys
 from pathlib import Path
 
-from euro_post.checkpoint import atomic_write_json
 from euro_post.eval.config import EvalConfig
 from euro_post.eval.evaluate import eval_rows, evaluate_checkpoint_into
 from euro_post.eval.metrics import METRICS
 from euro_post.eval.report import write_report
 from euro_post.eval.report_markdown import cell
-from euro_post.languages import resolve_languages
-from euro_post.progress import say
+
+from euro_post.data.languages import resolve_languages
+from euro_post.pipeline.checkpoint_io import atomic_write_json
+from euro_post.pipeline.progress import say
 
 
 def checkpoint_label(checkpoint: str) -> str:
@@ -58,7 +59,7 @@ def evaluate_checkpoint(
     extra lm-eval tasks ("euro_post_world" for the held-out problems through lm-eval).
     `config` gives every other eval option (defaults: greedy, 256 new tokens).
     """
-    from euro_post.world import World, WorldConfig
+    from euro_post.data.world import World, WorldConfig
 
     langs = resolve_languages(languages or "all")
     config = config or EvalConfig()

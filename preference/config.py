@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from typing import Literal
 
+from euro_post.rewards import RewardSpec
 from pydantic import Field, field_validator, model_validator
 
-from euro_post.config import DataSpec, TrainConfig
-from euro_post.rewards import RewardSpec
+from euro_post.pipeline.config import DataSpec, TrainConfig
 
 # The loss types of TRL 1.16's DPOTrainer (trl/trainer/dpo_config.py); tests/test_preference.py
 # checks this list against the installed TRL, so a TRL upgrade that changes it is noticed.

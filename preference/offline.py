@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from euro_post.data import DataError
+from euro_post.data.rows import DataError
 
 FIELDS = ("prompt", "chosen", "rejected")
 DROP_REASONS = ("empty_prompt", "empty_chosen", "empty_rejected", "identical")

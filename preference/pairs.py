@@ -39,8 +39,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from euro_post.checkpoint import atomic_write_json, atomic_write_text
 from euro_post.preference.sampling import Sample, Sampler
+
+from euro_post.pipeline.checkpoint_io import atomic_write_json, atomic_write_text
 
 PAIRS_FILE = "pairs.jsonl"
 STATS_FILE = "pairs_stats.json"

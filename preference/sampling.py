@@ -3,7 +3,7 @@
 A sampler is a callable `sampler(prompts) -> list[list[Sample]]`: `samples_per_prompt` samples
 for each prompt, in order. Two are offered:
 
-- transformers (default): `euro_post.generation`, `generation_batch_size` sequences at a time,
+- transformers (default): `euro_post.models.generation`, `generation_batch_size` sequences at a time,
   so memory stays bounded however many prompts there are; sample j of prompt i is seeded by
   (seed, i, j), so it does not depend on the batch size.
 - vLLM (`use_vllm: true`, CUDA only): much faster on a GPU; the engine is built from the
@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from typing import Callable
 
 import torch
-
-from euro_post.generation import encode_prompts, end_token_ids, generate_completions
 from euro_post.preference.config import PreferenceConfig
+
+from euro_post.models.generation import encode_prompts, end_token_ids, generate_completions
 
 
 @dataclass(frozen=True)

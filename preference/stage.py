@@ -16,20 +16,21 @@ import json
 
 import torch
 from datasets import Dataset
-
-from euro_post import distributed
-from euro_post.consumption import ConsumptionCounter
-from euro_post.data import load_rows
-from euro_post.guards import guard_reward
-from euro_post.hf_training import StageCallback, quantization_config, save_final, train
-from euro_post.modeling import CHAT_TEMPLATE, EOS, load_model, load_tokenizer
 from euro_post.preference.config import PreferenceConfig
 from euro_post.preference.offline import clean_offline_rows
 from euro_post.preference.pairs import build_pairs, load_saved_pairs, save_pairs
 from euro_post.preference.sampling import make_sampler
 from euro_post.preference.trainers import build_trainer, consumed_pairs
 from euro_post.rewards import build_rewards
-from euro_post.stage import StageContext, StageResult
+from euro_post.rewards.guard import guard_reward
+
+from euro_post.data.rows import load_rows
+from euro_post.models.chat_template import CHAT_TEMPLATE, EOS
+from euro_post.models.loading import load_model, load_tokenizer
+from euro_post.pipeline.stage import StageContext, StageResult
+from euro_post.training import distributed
+from euro_post.training.consumption import ConsumptionCounter
+from euro_post.training.trainer_setup import StageCallback, quantization_config, save_final, train
 
 # Metrics whose last logged value goes into the stage summary.
 SUMMARY_METRICS = ("loss", "rewards/accuracies", "rewards/margins", "rewards/chosen", "rewards/rejected")
@@ -91,7 +92,7 @@ def run(cfg: PreferenceConfig, ctx: StageContext) -> StageResult:
         "pairs_too_long": too_long,
         "steps": trainer.state.global_step,
         "trained_tokens": trained_tokens,
-        **counter.summary(),  # tokens and pairs trained on (euro_post/consumption.py)
+        **counter.summary(),  # tokens and pairs trained on (euro_post/training/consumption.py)
         "final": last,
     }
     return StageResult(final, tokens_processed=generated_tokens + trained_tokens, summary=summary)

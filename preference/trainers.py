@@ -12,11 +12,11 @@ import importlib.util
 
 import torch
 from datasets import Dataset
-
-from euro_post.hf_training import lora_config, trainer_arguments
-from euro_post.modeling import load_model
 from euro_post.preference.config import PreferenceConfig
-from euro_post.stage import StageContext
+
+from euro_post.models.loading import load_model
+from euro_post.pipeline.stage import StageContext
+from euro_post.training.trainer_setup import lora_config, trainer_arguments
 
 # Only liger's layer kernels: its fused linear cross-entropy replaces model.forward.
 LIGER_LAYER_KERNELS = {"fused_linear_cross_entropy": False}
@@ -33,7 +33,7 @@ def use_liger(ctx: StageContext) -> bool:
 
 def consumed_pairs(examples: list[dict], batch) -> list[tuple[str, int, int]]:
     """(language, tokens, 1) per pair of a training batch: the prompt+chosen and prompt+rejected
-    tokens the model reads, after truncation (euro_post/consumption.py). DPO's batch holds the
+    tokens the model reads, after truncation (euro_post/training/consumption.py). DPO's batch holds the
     chosen sequences first, then the rejected ones; SimPO's (CPO) holds them side by side."""
     if "chosen_attention_mask" in batch:
         tokens = batch["chosen_attention_mask"].sum(1) + batch["rejected_attention_mask"].sum(1)

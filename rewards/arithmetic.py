@@ -20,9 +20,10 @@ from __future__ import annotations
 import re
 from decimal import Decimal, DivisionByZero, InvalidOperation
 
-from euro_post.languages import get_language
 from euro_post.rewards.base import TextReward
 from euro_post.rewards.numbers import MINUS_SIGNS, NUMBER_RUN, read_run
+
+from euro_post.data.languages import get_language
 
 _NUMBER = NUMBER_RUN.pattern
 # ":" divides only between spaces ("24 : 2"), so that "Step 1: 3 + 8" is not read as 1 : 3 + 8.

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from euro_post.languages import get_language
 from euro_post.rewards.monitor import RewardMonitor
 from euro_post.rewards.verify import Outcome, Unscorable
+
+from euro_post.data.languages import get_language
 
 
 def completion_text(completion: Any) -> str:

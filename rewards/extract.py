@@ -16,8 +16,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from euro_post.languages import LANGUAGES, get_language
 from euro_post.rewards.numbers import MINUS_SIGNS, NUMBER_RUN
+
+from euro_post.data.languages import LANGUAGES, get_language
 
 # Only the tail is searched for marker lines and the last number: the answer ends the text.
 SCAN_CHARS = 20_000

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import re
 
-from euro_post.languages import get_language
 from euro_post.rewards.base import TextReward
 from euro_post.rewards.extract import find_boxed, match_marker_line
+
+from euro_post.data.languages import get_language
 
 NO_REASONING_SCORE = 0.5
 _HAS_MATH = re.compile(r"\d|\\[A-Za-z]")

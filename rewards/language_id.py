@@ -31,10 +31,11 @@ import re
 import threading
 from typing import Any
 
-from euro_post.languages import LANGUAGES, get_language
 from euro_post.rewards.base import Reward, column
 from euro_post.rewards.extract import marker_lines
 from euro_post.rewards.verify import Outcome, Unscorable
+
+from euro_post.data.languages import LANGUAGES, get_language
 
 MIN_LETTERS = 20
 ACCEPT_PROBABILITY = 0.3

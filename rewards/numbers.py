@@ -1,7 +1,7 @@
 """Reading numbers the way each of the 24 languages writes them.
 
 `parse_number("1 234,5 €", "fr") == Decimal("1234.5")`. The language facts (decimal separator,
-group separator, minimum grouping digits) come from `euro_post.languages`; this module only
+group separator, minimum grouping digits) come from `euro_post.data.languages`; this module only
 knows how to read them back.
 
 Reading rules, in order:
@@ -38,7 +38,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from euro_post.languages import get_language
+from euro_post.data.languages import get_language
 
 SPACE_SEPARATORS = " \u00a0\u202f\u2009\u2007"  # space, no-break, narrow no-break, thin, figure
 MINUS_SIGNS = "-\u2212\u2013"  # hyphen-minus, minus sign, en dash

@@ -19,13 +19,12 @@ import inspect
 import math
 from typing import Any, Callable, Iterable
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-
 from euro_post.rewards.accuracy import MathAccuracy
 from euro_post.rewards.arithmetic import ArithmeticReward
 from euro_post.rewards.formatting import FormatReward
 from euro_post.rewards.language_id import LanguageConsistency
 from euro_post.rewards.length import length_penalty
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 _FACTORIES: dict[str, Callable[..., Any]] = {
     "math_accuracy": MathAccuracy,

@@ -26,11 +26,12 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Callable, Sequence
 
-from euro_post.languages import get_language
 from euro_post.rewards.extract import extract_answer
 from euro_post.rewards.numbers import canonical_number, localize_expression, parse_number
 from euro_post.rewards.pool import get_pool
 from euro_post.rewards.worker import math_verify_engine
+
+from euro_post.data.languages import get_language
 
 MAX_ANSWER_CHARS = 1000
 MAX_GOLD_CHARS = 1000

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
+from euro_post.rewards import RewardSpec
 from pydantic import Field, model_validator
 
-from euro_post.config import DataSpec, TrainConfig
-from euro_post.rewards import RewardSpec
+from euro_post.pipeline.config import DataSpec, TrainConfig
 
 
 def _default_rewards() -> list[RewardSpec]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from euro_post import distributed
+from euro_post.training import distributed
 
 
 class LanguageMetrics:

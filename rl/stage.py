@@ -9,63 +9,19 @@ from __future__ import annotations
 
 import torch
 from datasets import Dataset
-from transformers import TrainerCallback
-from trl import GRPOConfig, GRPOTrainer
-
-from euro_post.consumption import ConsumptionCounter
-from euro_post.data import load_rows, rows_by_language
-from euro_post.guards import guard_reward
-from euro_post.hf_training import StageCallback, lora_config, save_final, train, trainer_arguments
-from euro_post.modeling import load_model, load_tokenizer
 from euro_post.rewards import build_rewards, reward_stats
+from euro_post.rewards.guard import guard_reward
 from euro_post.rl.config import RLConfig
 from euro_post.rl.language_metrics import LanguageMetrics
-from euro_post.seeded_sampling import sample_keys, seeded_generation
-from euro_post.stage import StageContext, StageResult
+from euro_post.rl.trainer import EuroGRPOTrainer
+from transformers import TrainerCallback
+from trl import GRPOConfig
 
-
-class EuroGRPOTrainer(GRPOTrainer):
-    """GRPOTrainer that can leave zero-advantage completions out of the loss entirely, and counts
-    the prompt and completion tokens of every completion it generates for training, per language."""
-
-    def __init__(self, *args, filter_zero_variance: bool = True, consumption: ConsumptionCounter | None = None, **kwargs):
-        self.filter_zero_variance = filter_zero_variance
-        self.consumption = consumption  # counts every training completion, per language
-        self._generating_for: list[str] = []  # the languages of the rows being generated for
-        super().__init__(*args, **kwargs)
-
-    def _generate_and_score_completions(self, inputs):
-        self._generating_for = [row["lang"] for row in inputs]
-        batch = super()._generate_and_score_completions(inputs)
-        if self.filter_zero_variance:
-            # A group whose rewards are all equal has zero advantage everywhere: no signal, only
-            # tokens that would dilute the per-token normaliser of the informative groups.
-            keep = (batch["advantages"] != 0).to(batch["completion_mask"].dtype)
-            batch["completion_mask"] = batch["completion_mask"] * keep.unsqueeze(1)
-            batch["num_items_in_batch"] = self.accelerator.gather(batch["completion_mask"].sum()).sum()
-        return batch
-
-    def _generate(self, prompts):
-        generated = super()._generate(prompts)
-        if self.consumption is not None and self.model.training:
-            # What TRL counts in num_input_tokens_seen: prompt and completion tokens of every completion.
-            prompt_ids, completion_ids, tool_mask = generated[:3]
-            completion_lengths = [sum(m) for m in tool_mask] if tool_mask is not None else [len(c) for c in completion_ids]
-            for lang, prompt, completion in zip(self._generating_for, prompt_ids, completion_lengths, strict=True):
-                self.consumption.add(lang, len(prompt) + int(completion))
-        return generated
-
-    def _generate_single_turn(self, prompt_ids, *args, **kwargs):
-        if self.use_vllm or self.use_transformers_continuous_batching:
-            return super()._generate_single_turn(prompt_ids, *args, **kwargs)
-        # Each completion draws from its own generator, seeded by (seed, step, prompt, sample): a resumed
-        # run samples what an uninterrupted one samples.
-        process = self.accelerator.process_index if self.accelerator.num_processes > 1 else None
-        keys = sample_keys(self.args.seed, self.state.global_step, prompt_ids, process)
-        with seeded_generation(self.accelerator.unwrap_model(self.model_wrapped), keys) as sampler:
-            completions = super()._generate_single_turn(prompt_ids, *args, **kwargs)
-        sampler.require_used()
-        return completions
+from euro_post.data.rows import load_rows, rows_by_language
+from euro_post.models.loading import load_model, load_tokenizer
+from euro_post.pipeline.stage import StageContext, StageResult
+from euro_post.training.consumption import ConsumptionCounter
+from euro_post.training.trainer_setup import StageCallback, lora_config, save_final, train, trainer_arguments
 
 
 class DrainOnEveryProcess(TrainerCallback):
@@ -138,7 +94,7 @@ def run(cfg: RLConfig, ctx: StageContext) -> StageResult:
         summary={
             "prompts": len(rows),
             "prompts_scored": len(tracker.prompt_ids),
-            **trainer.consumption.summary(),  # tokens and prompts trained on (euro_post/consumption.py)
+            **trainer.consumption.summary(),  # tokens and prompts trained on (euro_post/training/consumption.py)
             "final_reward": last.get("reward"),
             "reward_function_stats": reward_stats(),
         },

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from euro_post.config import DataSpec, TrainConfig, check_language_weights
+from euro_post.pipeline.config import DataSpec, TrainConfig, check_language_weights
 
 
 class SFTConfig(TrainConfig):

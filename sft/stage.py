@@ -14,11 +14,6 @@ from __future__ import annotations
 import warnings
 
 import torch
-
-from euro_post import hf_training
-from euro_post.consumption import ConsumptionCounter
-from euro_post.data import load_rows, rows_by_language
-from euro_post.modeling import CHAT_TEMPLATE, EOS, load_model, load_tokenizer
 from euro_post.sft.config import SFTConfig
 from euro_post.sft.encode import IGNORE, EncodedRows, Encoder
 from euro_post.sft.mixing import mix_languages, split_holdout
@@ -32,7 +27,13 @@ from euro_post.sft.trainer import (
     pack_examples,
     token_languages,
 )
-from euro_post.stage import StageContext, StageResult
+
+from euro_post.data.rows import load_rows, rows_by_language
+from euro_post.models.chat_template import CHAT_TEMPLATE, EOS
+from euro_post.models.loading import load_model, load_tokenizer
+from euro_post.pipeline.stage import StageContext, StageResult
+from euro_post.training import trainer_setup
+from euro_post.training.consumption import ConsumptionCounter
 
 
 class DataQualityError(ValueError):
@@ -43,7 +44,7 @@ def run(config: SFTConfig, ctx: StageContext) -> StageResult:
     checkpoint = ctx.input_checkpoint
     if not checkpoint:
         raise ValueError("stages.sft: nothing to fine-tune; set init_from to a checkpoint path or hub model id")
-    quantization = hf_training.quantization_config(config.lora)  # refuses QLoRA early where it cannot run
+    quantization = trainer_setup.quantization_config(config.lora)  # refuses QLoRA early where it cannot run
 
     tokenizer = load_tokenizer(checkpoint, ctx.log)
     if tokenizer.chat_template == CHAT_TEMPLATE and tokenizer.eos_token != EOS:
@@ -72,16 +73,16 @@ def run(config: SFTConfig, ctx: StageContext) -> StageResult:
     log_keys = LogKeys(ctx.languages)
     trainer = build_trainer(config, ctx, model, tokenizer, train_examples, eval_by_lang, peft_config, [log_keys])
     counter = ConsumptionCounter().attach(trainer, consumed, (LANGUAGE_FIELD,))
-    hf_training.train(trainer, ctx)
+    trainer_setup.train(trainer, ctx)
 
     step = trainer.state.global_step
     if eval_by_lang and any(log_keys.latest.get(lang, {}).get("step") != step for lang in eval_by_lang):
         trainer.evaluate()
     eval_loss = {lang: log_keys.latest[lang]["loss"] for lang in sorted(eval_by_lang) if "loss" in log_keys.latest.get(lang, {})}
-    final = hf_training.save_final(trainer.model, tokenizer, ctx)
+    final = trainer_setup.save_final(trainer.model, tokenizer, ctx)
     summary = {
         "rows": encoded.total,
-        **counter.summary(),  # tokens and conversations trained on (euro_post/consumption.py)
+        **counter.summary(),  # tokens and conversations trained on (euro_post/training/consumption.py)
         "training_set_rows_per_language": rows_used,
         "held_out_per_language": {lang: len(rows) for lang, rows in eval_by_lang.items()},
         "dropped": dict(sorted(encoded.dropped.items())),
@@ -131,7 +132,7 @@ def load_for_training(checkpoint: str, config: SFTConfig, tokenizer, quantizatio
         model.generation_config.eos_token_id = [tokenizer.eos_token_id, *eos]
         model.config.eos_token_id = tokenizer.eos_token_id
 
-    peft_config = hf_training.lora_config(config.lora)
+    peft_config = trainer_setup.lora_config(config.lora)
     if peft_config is not None and added:
         # peft's trainable-token wrapper would hide the LM head's weight from the fused losses: rows stay frozen.
         ctx.log(f"LoRA keeps the {len(added)} new token embeddings at their initial values (the mean of the others); "
@@ -169,7 +170,7 @@ def build_trainer(config: SFTConfig, ctx: StageContext, model, tokenizer, train_
 
     fused = ctx.fused_loss != "off"
     args = TRLConfig(
-        **hf_training.trainer_arguments(config, ctx),
+        **trainer_setup.trainer_arguments(config, ctx),
         max_length=config.max_length,
         packing=native_packing,
         packing_strategy="bfd",
@@ -191,7 +192,7 @@ def build_trainer(config: SFTConfig, ctx: StageContext, model, tokenizer, train_
             eval_dataset=eval_sets,
             processing_class=tokenizer,
             peft_config=peft_config,
-            callbacks=[*callbacks, hf_training.StageCallback(ctx, config.max_steps)],
+            callbacks=[*callbacks, trainer_setup.StageCallback(ctx, config.max_steps)],
             fused_loss=ctx.fused_loss,
         )
     trainer.remove_callback(PrinterCallback)

@@ -9,16 +9,16 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from euro_post.sft.encode import IGNORE
 from transformers import Trainer, TrainerCallback
 from trl import SFTTrainer
 from trl.trainer.sft_trainer import DataCollatorForLanguageModeling
 
-from euro_post import hf_training
-from euro_post.languages import LANGUAGE_CODES
-from euro_post.sft.encode import IGNORE
+from euro_post.data.languages import LANGUAGE_CODES
+from euro_post.training import trainer_setup
 
 # Each token's language (its index in LANGUAGE_CODES): packing carries it along with the tokens, so
-# that a packed row's tokens count for their own conversation's language (euro_post/consumption.py).
+# that a packed row's tokens count for their own conversation's language (euro_post/training/consumption.py).
 LANGUAGE_FIELD = "token_languages"
 
 
@@ -84,7 +84,7 @@ def default_loss_path(fused_loss: str, device_type: str) -> str:
     """Which loss a trainer computes for the recipe's `fused_loss` on this device.
 
     "off": the model's own loss on the full logits. Otherwise on CUDA/XPU TRL's fused LM head,
-    whose tiles run as Triton kernels; elsewhere euro_post.kernels' chunked cross-entropy, since
+    whose tiles run as Triton kernels; elsewhere euro_post.models.kernels' chunked cross-entropy, since
     TRL's head falls back there to generic torch code that is slower than even the full logits.
     """
     if fused_loss == "off":
@@ -114,7 +114,7 @@ class EuroSFTTrainer(SFTTrainer):
         if self.loss_path == "full_logits":
             inputs = {**inputs, "use_cache": False}  # a cache would make transformers skip the packed-sequence mask
             return Trainer.compute_loss(self, model, inputs, return_outputs=return_outputs, num_items_in_batch=num_items_in_batch)
-        loss = hf_training.causal_lm_trainer_loss(self, model, inputs, num_items_in_batch, fused=self.fused_loss)
+        loss = trainer_setup.causal_lm_trainer_loss(self, model, inputs, num_items_in_batch, fused=self.fused_loss)
         return (loss, None) if return_outputs else loss
 
 

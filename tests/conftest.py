@@ -51,7 +51,7 @@ def tiny_tokenizer():
 @pytest.fixture(scope="session")
 def tiny_checkpoint(tmp_path_factory, tiny_tokenizer):
     """A random tiny LLaMA-style checkpoint with the project's tokenizer and chat template."""
-    from euro_post.modeling import new_model
+    from euro_post.models.presets import new_model
 
     path = tmp_path_factory.mktemp("tiny") / "checkpoint"
     model = new_model("tiny", tiny_tokenizer, seed=0)

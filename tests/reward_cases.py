@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from euro_post.languages import LANGUAGES, NBSP, NNBSP
+from euro_post.data.languages import LANGUAGES, NBSP, NNBSP
 
 MINUS = "\u2212"
 EN_DASH = "\u2013"

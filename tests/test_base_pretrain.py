@@ -9,17 +9,17 @@ from pathlib import Path
 import pytest
 import torch
 from conftest import SAMPLE_TEXT
-
-from euro_post import hf_training
 from euro_post.base_pretrain.config import BasePretrainConfig
 from euro_post.base_pretrain.corpus import MixedBlocks, load_documents, mixing_weights, pack, split_validation, tokenize
 from euro_post.base_pretrain.tokenizer import fertility, language_sample_weights
-from euro_post.config import DataSpec
-from euro_post.data import DataError
-from euro_post.languages import LANGUAGE_CODES
-from euro_post.modeling import CHAT_TEMPLATE, EOS
-from euro_post.recipe import RecipeError, validate_recipe
-from euro_post.runner import run_recipe
+
+from euro_post.data.languages import LANGUAGE_CODES
+from euro_post.data.rows import DataError
+from euro_post.models.chat_template import CHAT_TEMPLATE, EOS
+from euro_post.pipeline.config import DataSpec
+from euro_post.pipeline.recipe import RecipeError, validate_recipe
+from euro_post.pipeline.runner import run_recipe
+from euro_post.training import trainer_setup
 
 # Text no tokenizer here was trained on: every script and diacritic of the 24 languages, plus
 # emoji, no-break spaces and odd whitespace. Byte-level BPE must give all of it back exactly.
@@ -220,11 +220,11 @@ def test_explicit_dimensions_replace_the_preset():
 
 # -- the fused loss -------------------------------------------------------------------------
 def test_fused_loss_matches_the_model_loss(tiny_tokenizer):
+    from euro_post.base_pretrain.corpus import Blocks
+    from euro_post.base_pretrain.training import PretrainTrainer, validation_losses
     from transformers import TrainingArguments
 
-    from euro_post.base_pretrain.training import PretrainTrainer, validation_losses
-    from euro_post.base_pretrain.corpus import Blocks
-    from euro_post.modeling import new_model
+    from euro_post.models.presets import new_model
 
     torch.manual_seed(0)
     ids = torch.randint(0, len(tiny_tokenizer), (2, 32))
@@ -308,7 +308,7 @@ def test_interrupted_pretraining_resumes_from_its_last_checkpoint(tmp_path, corp
         def on_step_begin(self, args, state, control, **kwargs):
             seen.append(state.global_step)
 
-    original = hf_training.train
+    original = trainer_setup.train
 
     def interrupted(trainer, ctx):
         trainer.add_callback(Interrupt())
@@ -323,14 +323,14 @@ def test_interrupted_pretraining_resumes_from_its_last_checkpoint(tmp_path, corp
         return validate_recipe({**raw, "languages": ["de", "mt", "el"]})
 
     recipe = recipe_for(tmp_path / "run")
-    monkeypatch.setattr(hf_training, "train", interrupted)
+    monkeypatch.setattr(trainer_setup, "train", interrupted)
     with pytest.raises(KeyboardInterrupt):
         run_recipe(recipe, tmp_path / "run")
     stage_dir = tmp_path / "run" / "base_pretrain"
     assert json.loads((stage_dir / "stage.json").read_text())["status"] == "interrupted"
     assert (stage_dir / "trainer" / "checkpoint-4").is_dir() and not (stage_dir / "checkpoint").exists()
 
-    monkeypatch.setattr(hf_training, "train", watched)
+    monkeypatch.setattr(trainer_setup, "train", watched)
     capsys.readouterr()
     manifest = run_recipe(recipe, tmp_path / "run")["base_pretrain"]
     assert "resuming from " + str(stage_dir / "trainer" / "checkpoint-4") in capsys.readouterr().err
@@ -341,7 +341,7 @@ def test_interrupted_pretraining_resumes_from_its_last_checkpoint(tmp_path, corp
     assert [e["step"] for e in eval_lines(tmp_path / "run")] == [5, 10]
 
     # The resumed run ends where an uninterrupted one does.
-    monkeypatch.setattr(hf_training, "train", original)
+    monkeypatch.setattr(trainer_setup, "train", original)
     straight = run_recipe(recipe_for(tmp_path / "straight"))
     assert straight["base_pretrain"]["summary"]["validation_loss_mean"] == pytest.approx(
         manifest["summary"]["validation_loss_mean"], abs=1e-4

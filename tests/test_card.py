@@ -10,17 +10,17 @@ from pathlib import Path
 
 import pytest
 import yaml
-from huggingface_hub import ModelCard
-
-from euro_post.card import card_command, card_files, update_cards, write_card
-from euro_post.checkpoint import fingerprint
+from euro_post.base_pretrain.config import BasePretrainConfig
 from euro_post.preference.config import PreferenceConfig
 from euro_post.rl.config import RLConfig
 from euro_post.sft.config import SFTConfig
-from euro_post.base_pretrain.config import BasePretrainConfig
-from euro_post.stage import StageResult
-from euro_post.training_summary import TBC, UNKNOWN, world_hash
-from euro_post.world import WorldConfig
+from huggingface_hub import ModelCard
+
+from euro_post.data.world import WorldConfig
+from euro_post.pipeline.checkpoint_io import fingerprint
+from euro_post.pipeline.stage import StageResult
+from euro_post.provenance.card import card_command, card_files, update_cards, write_card
+from euro_post.provenance.training_summary import TBC, UNKNOWN, world_hash
 
 LANGS = ["de", "fr", "pl"]
 TOKENS = {
@@ -377,8 +377,8 @@ def test_update_cards_reports_instead_of_raising(tmp_path, tiny_checkpoint, caps
 
 def test_cards_from_the_manifests_the_runner_writes(tmp_path, monkeypatch):
     """The real runner's stage.json (fake training) is enough for a card of every checkpoint."""
-    from euro_post import runner
-    from euro_post.recipe import validate_recipe
+    from euro_post.pipeline import runner
+    from euro_post.pipeline.recipe import validate_recipe
 
     def fake_stage(name):
         def run(config, ctx):

@@ -1,4 +1,4 @@
-"""Tokens and rows per language that each training stage trained on (euro_post/consumption.py).
+"""Tokens and rows per language that each training stage trained on (euro_post/training/consumption.py).
 
 Every stage runs tiny on CPU from the `tiny_checkpoint`. The test measures what the trainer
 consumed on its own, from the micro-batches that reach `training_step` (GRPO: from the
@@ -16,16 +16,17 @@ from pathlib import Path
 
 import pytest
 import torch
-
-from euro_post import runner, trainer_checkpoints
 from euro_post.base_pretrain.corpus import pack
-from euro_post.consumption import BATCH_KEY, FILE, ConsumptionCounter, CountingCollator
-from euro_post.languages import LANGUAGE_CODES
-from euro_post.recipe import validate_recipe
 from euro_post.rl import stage as rl_stage
 from euro_post.rl.language_metrics import LanguageMetrics
 from euro_post.sft.trainer import LANGUAGE_FIELD, consumed
 from trainer_hooks import on_trainer
+
+from euro_post.data.languages import LANGUAGE_CODES
+from euro_post.pipeline import runner
+from euro_post.pipeline.recipe import validate_recipe
+from euro_post.training import trainer_checkpoints
+from euro_post.training.consumption import BATCH_KEY, FILE, ConsumptionCounter, CountingCollator
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,7 +38,7 @@ NUM_GENERATIONS = 2
 
 
 def world_rows() -> dict[str, list[dict]]:
-    from euro_post.world import World, WorldConfig
+    from euro_post.data.world import World, WorldConfig
 
     world = World(WorldConfig(**WORLD), languages=LANGS)
     return {lang: world.sft_rows(lang) for lang in LANGS}
@@ -362,8 +363,8 @@ def test_language_metrics_keep_their_single_process_means():
 TWO_PROCESSES = """
 import json, sys
 from pathlib import Path
-from euro_post import distributed
-from euro_post.consumption import ConsumptionCounter
+from euro_post.training import distributed
+from euro_post.training.consumption import ConsumptionCounter
 from euro_post.rl.language_metrics import LanguageMetrics
 
 distributed.init()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from euro_post.config import DataSpec
-from euro_post.data import load_rows
-from euro_post.world import World, WorldConfig
+from euro_post.data.rows import load_rows
+from euro_post.data.world import World, WorldConfig
+from euro_post.pipeline.config import DataSpec
 
 
 def test_max_rows_takes_rows_in_turn_from_every_language():

@@ -20,10 +20,10 @@ import pytest
 import torch
 import yaml
 
-from euro_post import distributed
 from euro_post.cli import main
-from euro_post.recipe import load_recipe, validate_recipe
-from euro_post.runner import read_manifest, run_recipe
+from euro_post.pipeline.recipe import load_recipe, validate_recipe
+from euro_post.pipeline.runner import read_manifest, run_recipe
+from euro_post.training import distributed
 
 ROOT = Path(__file__).resolve().parent.parent
 ACCELERATE_DIR = ROOT / "recipes" / "accelerate"
@@ -134,9 +134,9 @@ def test_single_process_functions_pass_values_through(monkeypatch):
     assert not distributed.is_distributed() and distributed.is_main_process()
     assert distributed.broadcast({"a": 1}) == {"a": 1}
     assert distributed.gather(3) == [3]
-    assert distributed.decide(lambda: "fresh") == "fresh"
+    assert distributed.main_decides(lambda: "fresh") == "fresh"
     with pytest.raises(KeyError):
-        distributed.decide(lambda: {}["missing"])
+        distributed.main_decides(lambda: {}["missing"])
     distributed.barrier("nothing to wait for")
     with distributed.main_process_first("nothing"):
         pass
@@ -239,10 +239,10 @@ class _Captured(Exception):
 def test_grpo_vllm_colocate_settings_are_trls(tmp_path, tiny_checkpoint, monkeypatch):
     """rl hands use_vllm, vllm_mode="colocate" and vllm_gpu_memory_utilization to TRL 1.16's
     GRPOConfig, which accepts them (vLLM itself is only imported when the trainer starts it)."""
+    from euro_post.rl import stage as rl_stage
     from trl import GRPOConfig
 
-    from euro_post.rl import stage as rl_stage
-    from euro_post.stage import StageContext
+    from euro_post.pipeline.stage import StageContext
 
     captured = {}
 
@@ -317,21 +317,21 @@ FAILING_WORKER = textwrap.dedent(
     """
     import os, sys
     from transformers import TrainerCallback
-    from euro_post import hf_training
+    from euro_post.training import trainer_setup
 
     class FailOnRank1(TrainerCallback):
         def on_step_begin(self, args, state, control, **kwargs):
             if state.global_step == 3 and os.environ["RANK"] == "1":
                 raise RuntimeError("injected failure at GRPO step 4")
 
-    original = hf_training.train
+    original = trainer_setup.train
 
     def train(trainer, ctx):
         if ctx.name == "rl":
             trainer.add_callback(FailOnRank1())
         return original(trainer, ctx)
 
-    hf_training.train = train
+    trainer_setup.train = train
     from euro_post.cli import main
     sys.exit(main(sys.argv[1:]))
     """

@@ -8,7 +8,6 @@ import os
 import pytest
 import torch
 import yaml
-
 from euro_post.eval.harness import WORLD_GROUP, collect_results, process_results, run_lm_eval, task_language
 
 
@@ -54,7 +53,7 @@ def test_collect_results_keeps_metrics_and_stderr():
 
 
 def world_rows(langs=("de", "fr"), per_language=3):
-    from euro_post.world import World, WorldConfig
+    from euro_post.data.world import World, WorldConfig
 
     world = World(WorldConfig(eval_per_language=per_language), list(langs))
     return [row for lang in langs for row in world.eval_rows(lang)]
@@ -62,7 +61,7 @@ def world_rows(langs=("de", "fr"), per_language=3):
 
 @pytest.fixture(scope="module")
 def tiny(tiny_checkpoint):
-    from euro_post.modeling import load_model, load_tokenizer
+    from euro_post.models.loading import load_model, load_tokenizer
 
     return load_model(tiny_checkpoint, "fp32"), load_tokenizer(tiny_checkpoint)
 

@@ -6,15 +6,14 @@ import itertools
 import math
 
 import pytest
-
 from euro_post.eval.metrics import (
     SampleScore,
     Stat,
     difference_interval,
     language_metrics,
     mean_interval,
-    pass_at_k,
     paired_macro_difference,
+    pass_at_k,
     summarize,
     wilson_interval,
 )

@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from euro_post.checkpoint import atomic_write_json
 from euro_post.eval.evaluate import problem_scores, summarize_languages
 from euro_post.eval.metrics import SampleScore, language_metrics
 from euro_post.eval.report import build_report, compare_runs, validate_report, write_report
-from euro_post.languages import LANGUAGE_CODES
+
+from euro_post.data.languages import LANGUAGE_CODES
+from euro_post.pipeline.checkpoint_io import atomic_write_json
 
 STAGES = ["base_pretrain", "sft", "preference", "rl"]
 N = 100
@@ -66,7 +66,6 @@ def make_run(root, shift: int = 0, stages=STAGES, langs=LANGUAGE_CODES):
 
 def test_full_report_of_24_languages_and_4_stages(tmp_path):
     import matplotlib.image
-
     from euro_post.eval.plots import DPI, curves_size, heatmap_size
 
     run = make_run(tmp_path / "run")

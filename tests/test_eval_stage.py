@@ -9,7 +9,6 @@ import types
 from pathlib import Path
 
 import pytest
-
 from euro_post.eval.config import EvalConfig
 from euro_post.eval.evaluate import evaluate_checkpoint_into, evaluate_model
 from euro_post.eval.metrics import mean_interval, wilson_interval
@@ -47,7 +46,7 @@ def known_rows():
 
 
 class FixedGenerator:
-    """Stands in for euro_post.generation.generate: returns KNOWN completions for known prompts."""
+    """Stands in for euro_post.models.generation.generate: returns KNOWN completions for known prompts."""
 
     def __init__(self, samples=None):
         self.calls = []
@@ -68,7 +67,7 @@ class FixedGenerator:
 
 @pytest.fixture(scope="module")
 def tiny(tiny_checkpoint):
-    from euro_post.modeling import load_model, load_tokenizer
+    from euro_post.models.loading import load_model, load_tokenizer
 
     return load_model(tiny_checkpoint, "fp32"), load_tokenizer(tiny_checkpoint)
 
@@ -145,8 +144,9 @@ def test_results_are_written_and_reused(tiny_checkpoint, tmp_path):
 
 def test_checkpoints_follow_the_pipeline(tiny_checkpoint):
     from euro_post.eval.stage import checkpoints_to_evaluate
-    from euro_post.recipe import validate_recipe
-    from euro_post.stage import StageContext
+
+    from euro_post.pipeline.recipe import validate_recipe
+    from euro_post.pipeline.stage import StageContext
 
     recipe = validate_recipe({
         "name": "t",
@@ -168,11 +168,11 @@ def copy_stage(name):
     def run(config, ctx):
         for step in range(1, 4):
             ctx.metrics.log(step, loss=2.0 / step, **({"reward": 0.1 * step} if name == "rl" else {}))
-        from euro_post.checkpoint import atomic_directory
+        from euro_post.pipeline.checkpoint_io import atomic_directory
 
         with atomic_directory(ctx.checkpoint_dir) as tmp:
             shutil.copytree(ctx.input_checkpoint, tmp, dirs_exist_ok=True)
-        from euro_post.stage import StageResult
+        from euro_post.pipeline.stage import StageResult
 
         return StageResult(ctx.checkpoint_dir, tokens_processed=100)
 
@@ -184,11 +184,11 @@ def test_eval_stage_in_a_recipe_run_writes_the_report(tiny_checkpoint, tmp_path,
     import importlib
 
     import matplotlib.image
-
-    from euro_post import runner
     from euro_post.eval.plots import DPI, curves_size, heatmap_size
     from euro_post.eval.report import validate_report
-    from euro_post.recipe import validate_recipe
+
+    from euro_post.pipeline import runner
+    from euro_post.pipeline.recipe import validate_recipe
 
     real_import = importlib.import_module
     fakes = {"euro_post.sft.stage": copy_stage("sft"), "euro_post.rl.stage": copy_stage("rl")}
@@ -254,9 +254,10 @@ def test_evaluate_checkpoint_command(tiny_checkpoint, tmp_path, capsys):
 
 
 def test_user_eval_rows(tmp_path):
-    from euro_post.config import DataSpec
-    from euro_post.data import DataError
     from euro_post.eval.evaluate import eval_rows
+
+    from euro_post.data.rows import DataError
+    from euro_post.pipeline.config import DataSpec
 
     path = tmp_path / "eval.jsonl"
     rows = [{"prompt": f"Frage {i}", "answer": str(i), "lang": "de"} for i in range(5)]

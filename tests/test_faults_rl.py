@@ -18,15 +18,17 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
-from safetensors.torch import load_file
-
-from euro_post import guards, runner, trainer_checkpoints
-from euro_post.checkpoint import latest_trainer_checkpoint
-from euro_post.data import DataError
-from euro_post.guards import NonFiniteError
-from euro_post.recipe import validate_recipe
+from euro_post.rewards import guard as reward_guard
 from euro_post.rewards.monitor import RewardHealthError
 from euro_post.rl import stage as rl_stage
+from safetensors.torch import load_file
+
+from euro_post.data.rows import DataError
+from euro_post.pipeline import runner
+from euro_post.pipeline.checkpoint_io import latest_trainer_checkpoint
+from euro_post.pipeline.recipe import validate_recipe
+from euro_post.training import trainer_checkpoints
+from euro_post.training.nonfinite_guard import NonFiniteError
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEN: list[tuple[str, tuple[int, ...]]] = []  # (prompt id, sampled completion) in the order scored
@@ -211,7 +213,7 @@ DRIVER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from euro_post import trainer_checkpoints
+    from euro_post.training import trainer_checkpoints
     from euro_post.rl import stage as rl_stage
 
     def low_ids(prompts, completions, completion_ids, **columns):
@@ -342,7 +344,7 @@ def test_rewards_that_raise_hang_or_return_junk_leave_completions_unscored(tiny_
             return [float("nan")] + [None] * (len(completions) - 1)
         return low_ids(prompts, completions, completion_ids, **columns)
 
-    monkeypatch.setattr(guards, "REWARD_TIMEOUT_S", 1.0)
+    monkeypatch.setattr(reward_guard, "REWARD_TIMEOUT_S", 1.0)
     monkeypatch.setattr(rl_stage, "build_rewards", lambda specs, tokenizer=None: ([unreliable], [1.0]))
     start_time = time.monotonic()
     manifests = run(tiny_checkpoint, tmp_path, max_steps=6, save_steps=6)
@@ -362,7 +364,7 @@ def test_a_reward_that_keeps_failing_stops_the_run_and_keeps_its_checkpoints(tin
             raise ConnectionError("verifier service unreachable")
         return low_ids(prompts, completions, completion_ids, **columns)
 
-    monkeypatch.setattr(guards, "REWARD_HEALTH", {"max_error_rate": 0.25, "min_calls": 8})
+    monkeypatch.setattr(reward_guard, "REWARD_HEALTH", {"max_error_rate": 0.25, "min_calls": 8})
     monkeypatch.setattr(rl_stage, "build_rewards", lambda specs, tokenizer=None: ([broken_from_step_3], [1.0]))
     with pytest.raises(RewardHealthError, match="unreachable"):
         run(tiny_checkpoint, tmp_path)
@@ -374,7 +376,7 @@ def test_a_reward_that_keeps_failing_stops_the_run_and_keeps_its_checkpoints(tin
 
 
 def world_rows(checkpoint, tmp_path) -> list[dict]:
-    from euro_post.world import World, WorldConfig
+    from euro_post.data.world import World, WorldConfig
 
     recipe = validate_recipe(raw_recipe(checkpoint, tmp_path))
     world = World(WorldConfig(**recipe.world.model_dump()), languages=["de", "fr"])

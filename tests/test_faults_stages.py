@@ -17,13 +17,14 @@ from pathlib import Path
 import pytest
 import torch
 from safetensors.torch import load_file
+from trainer_hooks import on_trainer
 from transformers import TrainerCallback
 
-from euro_post import reliability, runner, trainer_checkpoints
-from euro_post.checkpoint import latest_trainer_checkpoint
-from euro_post.guards import NonFiniteError
-from euro_post.recipe import validate_recipe
-from trainer_hooks import on_trainer
+from euro_post.pipeline import runner, stop_signals
+from euro_post.pipeline.checkpoint_io import latest_trainer_checkpoint
+from euro_post.pipeline.recipe import validate_recipe
+from euro_post.training import trainer_checkpoints
+from euro_post.training.nonfinite_guard import NonFiniteError
 
 STAGES = ("base_pretrain", "sft", "preference")
 STEPS = 4
@@ -33,7 +34,7 @@ WORLD = {"pretrain_documents_per_language": 12, "sft_per_language": 10, "rl_per_
 
 def pairs_file(folder: Path) -> str:
     """Offline preference pairs: the world's problems, its worked solution against a wrong answer."""
-    from euro_post.world import World, WorldConfig
+    from euro_post.data.world import World, WorldConfig
 
     path = folder / "pairs.jsonl"
     if not path.exists():
@@ -160,7 +161,7 @@ def test_sigterm_then_a_crash_mid_save_then_resume_is_exact(stage, tiny_checkpoi
                 os.kill(os.getpid(), signal.SIGTERM)  # a real signal, to this process, mid-run
 
     on_trainer(monkeypatch, lambda trainer: trainer.add_callback(SignalAtStep1()))
-    with pytest.raises(reliability.Preempted) as stopped:
+    with pytest.raises(stop_signals.Preempted) as stopped:
         run(stage, tiny_checkpoint, tmp_path, reference["data_dir"])
     assert stopped.value.exit_code == 143 and "complete checkpoint at step 1 of 4" in str(stopped.value)
     manifest = json.loads((tmp_path / stage / "stage.json").read_text())

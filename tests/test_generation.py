@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from euro_post.generation import encode_prompts, end_token_ids, generate, generate_completions
+from euro_post.models.generation import encode_prompts, end_token_ids, generate, generate_completions
 
 QUESTIONS = [
     "Anna hat 12 Äpfel und kauft noch 5 dazu.",
@@ -23,7 +23,7 @@ QUESTIONS = [
 def lively_model(tiny_tokenizer):
     """A random tiny LLaMA with large weights (varied greedy text) whose end token wins often,
     so rows of one batch end at different steps."""
-    from euro_post.modeling import new_model
+    from euro_post.models.presets import new_model
 
     model = new_model("tiny", tiny_tokenizer, seed=0, initializer_range=0.5, tie_word_embeddings=False)
     prompts = [[{"role": "user", "content": q}] for q in QUESTIONS]

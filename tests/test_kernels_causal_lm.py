@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from transformers import LlamaConfig, LlamaForCausalLM
 
-from euro_post.kernels import causal_lm_logprobs, causal_lm_loss
+from euro_post.models.kernels import causal_lm_logprobs, causal_lm_loss
 
 VOCAB = 257
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from euro_post.kernels import (
+from euro_post.models.kernels import (
     chunked_linear_cross_entropy,
     chunked_linear_logprobs,
     fused_linear_cross_entropy,
@@ -214,7 +214,7 @@ def test_autocast_computes_in_the_autocast_dtype():
 
 
 def test_default_chunk_size(monkeypatch):
-    from euro_post.kernels import chunk_ops
+    from euro_post.models.kernels import chunk_ops
 
     assert chunk_ops.resolve_chunk_size(100_000, 262_144, None, 64) == 64  # 2**24 logits per chunk
     assert chunk_ops.resolve_chunk_size(65_536, 262_144, None, 4096) == 1024  # tokens x hidden budget

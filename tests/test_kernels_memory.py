@@ -10,7 +10,7 @@ import pytest
 import torch
 from transformers import LlamaConfig, LlamaForCausalLM
 
-from euro_post.kernels import (
+from euro_post.models.kernels import (
     AllocationTracker,
     causal_lm_logprobs,
     causal_lm_loss,

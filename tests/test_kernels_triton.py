@@ -18,8 +18,8 @@ pytest.importorskip("triton", reason="triton is not importable on this machine")
 
 STEPS_SCRIPT = r"""
 import json, torch
-from euro_post.kernels import chunk_ops, triton_logsoftmax as tk
-from euro_post.kernels import (chunked_linear_cross_entropy, chunked_linear_logprobs,
+from euro_post.models.kernels import chunk_ops, triton_logsoftmax as tk
+from euro_post.models.kernels import (chunked_linear_cross_entropy, chunked_linear_logprobs,
     reference_linear_cross_entropy, reference_linear_logprobs)
 
 tk.MAX_BLOCK = 64  # several blocks per row, so the online max / sum / entropy rescaling is exercised
@@ -72,8 +72,8 @@ print(json.dumps(errors))
 
 LIGER_SCRIPT = r"""
 import json, torch
-from euro_post.kernels.dispatch import liger_linear_cross_entropy
-from euro_post.kernels import reference_linear_cross_entropy
+from euro_post.models.kernels.dispatch import liger_linear_cross_entropy
+from euro_post.models.kernels import reference_linear_cross_entropy
 
 gen = torch.Generator().manual_seed(0)
 h = torch.randn(2, 7, 16, generator=gen)

@@ -7,15 +7,15 @@ import json
 import re
 
 import pytest
-
-from euro_post import runner
-from euro_post.languages import answer_line, format_number
 from euro_post.preference import stage as preference_stage
 from euro_post.preference.config import DPO_LOSS_TYPES, PreferenceConfig
 from euro_post.preference.offline import PairDataError, clean_offline_rows
 from euro_post.preference.pairs import build_pairs
 from euro_post.preference.sampling import Sample
-from euro_post.recipe import RecipeError, validate_recipe
+
+from euro_post.data.languages import answer_line, format_number
+from euro_post.pipeline import runner
+from euro_post.pipeline.recipe import RecipeError, validate_recipe
 
 LANGS = ["de", "fr"]
 WORLD = {"rl_per_language": 6, "eval_per_language": 2, "max_operations": 2, "max_operand": 20}
@@ -226,8 +226,9 @@ def test_loss_types_are_trls_and_bad_options_are_refused():
 
 
 def test_vllm_is_refused_clearly_where_it_cannot_run(tiny_checkpoint):
-    from euro_post.modeling import load_model, load_tokenizer
     from euro_post.preference.sampling import make_sampler
+
+    from euro_post.models.loading import load_model, load_tokenizer
 
     cfg = PreferenceConfig(init_from=tiny_checkpoint, use_vllm=True)
     with pytest.raises(RuntimeError, match="use_vllm"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from euro_post.recipe import RecipeError, apply_override, load_recipe, validate_recipe
+from euro_post.pipeline.recipe import RecipeError, apply_override, load_recipe, validate_recipe
 
 BASE = {"name": "t", "stages": {"sft": {"init_from": "some/model"}}}
 
@@ -124,7 +124,7 @@ def test_shipped_recipes_validate():
 def test_optimizer_settings_reach_the_trainer(tmp_path):
     from types import SimpleNamespace
 
-    from euro_post.hf_training import trainer_arguments
+    from euro_post.training.trainer_setup import trainer_arguments
 
     recipe = validate_recipe({"name": "t", "stages": {"base_pretrain": {}, "sft": {"adam_beta2": 0.98}}})
     ctx = SimpleNamespace(trainer_dir=tmp_path, seed=0)

@@ -12,46 +12,47 @@ from pathlib import Path
 
 import pytest
 import torch
-
-from euro_post import reliability, runner, trainer_checkpoints
-from euro_post.checkpoint import COMPLETE_MARKER, latest_trainer_checkpoint
-from euro_post.guards import guard_reward
-from euro_post.recipe import validate_recipe
-from euro_post.resume import ResumeRefused, decide, trajectory_hash
+from euro_post.rewards.guard import guard_reward
 from euro_post.rewards.monitor import RewardHealthError, RewardMonitor
-from euro_post.seeded_sampling import SeededSampler, sample_keys, seeded_generation
+
+from euro_post.pipeline import runner, stop_signals
+from euro_post.pipeline.checkpoint_io import COMPLETE_MARKER, latest_trainer_checkpoint
+from euro_post.pipeline.recipe import validate_recipe
+from euro_post.pipeline.resume import ResumeRefused, stage_action, trajectory_hash
+from euro_post.training import trainer_checkpoints
+from euro_post.training.seeded_sampling import SeededSampler, sample_keys, seeded_generation
 
 
 # -- stop signals ----------------------------------------------------------------------------
 def test_sigterm_outside_a_training_loop_stops_at_once_with_exit_code_143():
     before = signal.getsignal(signal.SIGTERM)
-    with pytest.raises(reliability.Preempted) as stopped:
-        with reliability.handle_stop_signals():
+    with pytest.raises(stop_signals.Preempted) as stopped:
+        with stop_signals.handle_stop_signals():
             os.kill(os.getpid(), signal.SIGTERM)
             time.sleep(5)  # the handler raises before this ends
     assert stopped.value.exit_code == 143 and "SIGTERM" in str(stopped.value)
     assert signal.getsignal(signal.SIGTERM) is before  # the previous handler is back
-    assert not reliability.stop_requested()
+    assert not stop_signals.stop_requested()
 
 
 def test_sigterm_in_a_training_loop_sets_the_flag_and_a_second_one_stops_at_once():
-    with reliability.handle_stop_signals():
-        with reliability.deferred_stop():
+    with stop_signals.handle_stop_signals():
+        with stop_signals.deferred_stop():
             os.kill(os.getpid(), signal.SIGTERM)
             time.sleep(0.05)
-            assert reliability.stop_requested()  # the loop sees it at its next step end
-            with pytest.raises(reliability.Preempted, match="second"):
+            assert stop_signals.stop_requested()  # the loop sees it at its next step end
+            with pytest.raises(stop_signals.Preempted, match="second"):
                 os.kill(os.getpid(), signal.SIGTERM)
                 time.sleep(5)
         # A stop already requested: the next loop does not even start.
-        with pytest.raises(reliability.Preempted, match="before training started"):
-            with reliability.deferred_stop():
+        with pytest.raises(stop_signals.Preempted, match="before training started"):
+            with stop_signals.deferred_stop():
                 pass
 
 
 def test_sigint_gives_exit_code_130():
-    with pytest.raises(reliability.Preempted) as stopped:
-        with reliability.handle_stop_signals():
+    with pytest.raises(stop_signals.Preempted) as stopped:
+        with stop_signals.handle_stop_signals():
             os.kill(os.getpid(), signal.SIGINT)
             time.sleep(5)
     assert stopped.value.exit_code == 130
@@ -130,7 +131,7 @@ def rl_recipe(**rl):
 
 
 def manifest(recipe, status, **extra):
-    from euro_post.resume import manifest_fields
+    from euro_post.pipeline.resume import manifest_fields
 
     return {"status": status, "input_fingerprint": "i", "config_hash": recipe.stage_hash("rl"),
             "config": recipe.stage_config("rl").model_dump(mode="json"), **manifest_fields(recipe, "rl"), **extra}
@@ -153,14 +154,14 @@ def test_safe_fields_do_not_change_the_trajectory_hash():
 
 def test_an_interrupted_stage_resumes_with_changed_safe_fields(tmp_path):
     old = manifest(rl_recipe(max_steps=10), "interrupted")
-    assert decide("rl", old, rl_recipe(max_steps=20, logging_steps=1), "i", with_checkpoint(tmp_path)) == "resume"
+    assert stage_action("rl", old, rl_recipe(max_steps=20, logging_steps=1), "i", with_checkpoint(tmp_path)) == "resume"
 
 
 def test_a_changed_trajectory_field_on_an_interrupted_stage_is_refused_with_a_diff(tmp_path):
     old = manifest(rl_recipe(), "interrupted")
     changed = validate_recipe({"name": "t", "seed": 3, "stages": {"rl": {"init_from": "m", "learning_rate": 2e-5, "num_generations": 4}}})
     with pytest.raises(ResumeRefused) as refused:
-        decide("rl", old, changed, "i", with_checkpoint(tmp_path))
+        stage_action("rl", old, changed, "i", with_checkpoint(tmp_path))
     text = str(refused.value)
     assert "stages.rl.learning_rate: 1e-05 (interrupted run) -> 2e-05 (recipe now)" in text
     assert "stages.rl.num_generations: 8 (interrupted run) -> 4 (recipe now)" in text
@@ -168,18 +169,18 @@ def test_a_changed_trajectory_field_on_an_interrupted_stage_is_refused_with_a_di
     assert "--restart-stage rl" in text and "checkpoint-2" in text
     assert "max_steps" not in text
     # Asked to restart, or with nothing trained yet to lose, it runs afresh.
-    assert decide("rl", old, changed, "i", tmp_path / "rl", restart=True) == "fresh"
-    assert decide("rl", old, changed, "i", tmp_path / "empty") == "fresh"
+    assert stage_action("rl", old, changed, "i", tmp_path / "rl", restart=True) == "fresh"
+    assert stage_action("rl", old, changed, "i", tmp_path / "empty") == "fresh"
 
 
 def test_complete_stages_skip_extend_or_rerun(tmp_path):
     stage_dir = with_checkpoint(tmp_path)
     old = manifest(rl_recipe(max_steps=10), "complete")
-    assert decide("rl", old, rl_recipe(max_steps=10, logging_steps=1, save_steps=2), "i", stage_dir) == "skip"
-    assert decide("rl", old, rl_recipe(max_steps=20), "i", stage_dir) == "resume"  # trains on to the new max_steps
-    assert decide("rl", old, rl_recipe(max_steps=5), "i", stage_dir) == "fresh"
-    assert decide("rl", old, rl_recipe(max_steps=10, learning_rate=2e-5), "i", stage_dir) == "fresh"
-    assert decide("rl", old, rl_recipe(max_steps=10), "other input", stage_dir) == "fresh"
+    assert stage_action("rl", old, rl_recipe(max_steps=10, logging_steps=1, save_steps=2), "i", stage_dir) == "skip"
+    assert stage_action("rl", old, rl_recipe(max_steps=20), "i", stage_dir) == "resume"  # trains on to the new max_steps
+    assert stage_action("rl", old, rl_recipe(max_steps=5), "i", stage_dir) == "fresh"
+    assert stage_action("rl", old, rl_recipe(max_steps=10, learning_rate=2e-5), "i", stage_dir) == "fresh"
+    assert stage_action("rl", old, rl_recipe(max_steps=10), "other input", stage_dir) == "fresh"
 
 
 def test_an_unreadable_stage_json_resumes_from_a_checkpoint_that_records_the_same_trajectory(tmp_path):
@@ -189,8 +190,8 @@ def test_an_unreadable_stage_json_resumes_from_a_checkpoint_that_records_the_sam
     save_fake_checkpoint(ctx, 2)
     (ctx.stage_dir / "stage.json").write_text('{"status": "runn')  # torn
     old = runner.read_manifest(ctx.stage_dir)
-    assert decide("rl", old, recipe, "i", ctx.stage_dir) == "resume"
-    assert decide("rl", old, rl_recipe(learning_rate=3e-5), "i", ctx.stage_dir) == "fresh"
+    assert stage_action("rl", old, recipe, "i", ctx.stage_dir) == "resume"
+    assert stage_action("rl", old, rl_recipe(learning_rate=3e-5), "i", ctx.stage_dir) == "fresh"
 
 
 def test_restart_stage_must_name_a_stage_of_the_recipe(tmp_path):
@@ -335,6 +336,6 @@ def test_an_interrupted_stage_whose_starting_model_changed_on_disk_is_refused(tm
     old = manifest(recipe, "interrupted", input_checkpoint="m")
     stage_dir = with_checkpoint(tmp_path)
     with pytest.raises(ResumeRefused, match=r"model it starts from \(m\), fingerprint: 'i' \(interrupted run\) -> 'j'"):
-        decide("rl", old, recipe, "j", stage_dir)
+        stage_action("rl", old, recipe, "j", stage_dir)
     # When an earlier stage of this run ran again, its new output is meant to be trained on.
-    assert decide("rl", old, recipe, "j", stage_dir, rerun_rest=True) == "fresh"
+    assert stage_action("rl", old, recipe, "j", stage_dir, rerun_rest=True) == "fresh"

@@ -5,9 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from reward_cases import all_cases
-
-from euro_post.languages import LANGUAGE_CODES, NBSP, NNBSP, format_number, format_percent
 from euro_post.rewards import (
     MathAccuracy,
     VerificationError,
@@ -20,6 +17,9 @@ from euro_post.rewards import (
 from euro_post.rewards.pool import get_pool
 from euro_post.rewards.verify import NUMERIC_TOLERANCE, gold_number, plan
 from euro_post.rewards.worker import math_verify_engine
+from reward_cases import all_cases
+
+from euro_post.data.languages import LANGUAGE_CODES, NBSP, NNBSP, format_number, format_percent
 
 CASES = all_cases()
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-
 from euro_post.rewards import get_reward
 from euro_post.rewards.arithmetic import arithmetic_score
-from euro_post.world import World, WorldConfig
+
+from euro_post.data.world import World, WorldConfig
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
-from euro_post.languages import LANGUAGE_CODES, LANGUAGES
 from euro_post.rewards import (
     LanguageConsistency,
     format_reward,
@@ -16,6 +14,8 @@ from euro_post.rewards import (
     length_penalty,
 )
 from euro_post.rewards.length import soft_overlong_penalty
+
+from euro_post.data.languages import LANGUAGE_CODES, LANGUAGES
 
 SAMPLES: dict[str, list[str]] = json.loads((Path(__file__).parent / "data" / "reward_language_samples.json").read_text())
 
@@ -164,9 +164,10 @@ def test_length_options_are_checked():
 
 # -- the embedded world's own solutions ----------------------------------------------------------
 def test_world_solutions_score_full_marks():
-    world_module = pytest.importorskip("euro_post.world.world")
+    world_module = pytest.importorskip("euro_post.data.world.world")
     from euro_post.rewards import math_accuracy
-    from euro_post.world.config import WorldConfig
+
+    from euro_post.data.world.config import WorldConfig
 
     world = world_module.World(WorldConfig(seed=3, decimals=0.5, percentages=0.5))
     problems = [world.problem(code, "rl", i) for code in LANGUAGE_CODES for i in range(10)]

@@ -5,8 +5,6 @@ from __future__ import annotations
 import pickle
 
 import pytest
-from pydantic import ValidationError
-
 from euro_post.rewards import (
     REWARDS,
     FormatReward,
@@ -20,6 +18,7 @@ from euro_post.rewards import (
     math_accuracy,
     reward_stats,
 )
+from pydantic import ValidationError
 
 
 def test_names():

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from euro_post import runner
-from euro_post.recipe import validate_recipe
 from euro_post.rl import stage as rl_stage
+
+from euro_post.pipeline import runner
+from euro_post.pipeline.recipe import validate_recipe
 
 SEEN: list[str] = []
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from euro_post import runner
-from euro_post.recipe import validate_recipe
-from euro_post.stage import StageResult
+from euro_post.pipeline import runner
+from euro_post.pipeline.recipe import validate_recipe
+from euro_post.pipeline.stage import StageResult
 
 CALLS: list[str] = []
 
@@ -30,8 +30,8 @@ def fake_stage(name: str):
 
         class Saveable:
             def save_pretrained(self, path, safe_serialization=True):
-                from safetensors.torch import save_file
                 import torch
+                from safetensors.torch import save_file
 
                 payload = f"{ctx.input_checkpoint}|{config.model_dump_json()}"
                 save_file({"w": torch.tensor([float(len(payload))])}, os.path.join(path, "model.safetensors"))
@@ -129,9 +129,9 @@ SLOW_SAVE = textwrap.dedent(
     """
     import os, sys, time, types, json
     from pathlib import Path
-    from euro_post import runner
-    from euro_post.recipe import validate_recipe
-    from euro_post.stage import StageResult
+    from euro_post.pipeline import runner
+    from euro_post.pipeline.recipe import validate_recipe
+    from euro_post.pipeline.stage import StageResult
 
     def run(config, ctx):
         class Slow:

@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 import torch
-
-from euro_post import hf_training
-from euro_post.modeling import CHAT_TEMPLATE
-from euro_post.recipe import validate_recipe
-from euro_post.runner import read_manifest, run_recipe
 from euro_post.sft.encode import IGNORE, Encoder
 from euro_post.sft.mixing import apportion, mix_languages, mixing_weights, split_holdout
 from euro_post.sft.stage import DataQualityError, check_drops
 from euro_post.sft.template import ChatTemplateError, choose_template
 from euro_post.sft.trainer import LOSS_PATHS, default_loss_path
+
+from euro_post.models.chat_template import CHAT_TEMPLATE
+from euro_post.pipeline.recipe import validate_recipe
+from euro_post.pipeline.runner import read_manifest, run_recipe
+from euro_post.training import trainer_setup
 
 CONVERSATIONS = {
     "de": [
@@ -271,9 +271,9 @@ def test_loss_path_follows_the_fused_switch_and_device():
 @pytest.mark.parametrize("loss_path", LOSS_PATHS)
 def test_packed_batch_loss_equals_the_unpacked_losses(tmp_path, tiny_checkpoint, tiny_tokenizer, loss_path):
     import torch.nn.functional as F
-
     from euro_post.sft.stage import build_trainer, load_for_training
-    from euro_post.stage import StageContext
+
+    from euro_post.pipeline.stage import StageContext
 
     fused_loss = "off" if loss_path == "full_logits" else "on"
     recipe = validate_recipe({
@@ -320,7 +320,7 @@ def test_packed_batch_loss_equals_the_unpacked_losses(tmp_path, tiny_checkpoint,
 def test_loss_falls_on_world_conversations(tmp_path, tiny_checkpoint):
     from transformers import AutoTokenizer
 
-    from euro_post.world import available_languages
+    from euro_post.data.world import available_languages
 
     langs = [lang for lang in ("en", "de", "el", "fr") if lang in available_languages()][:2]
     recipe = validate_recipe({
@@ -380,7 +380,7 @@ def test_resume_continues_from_the_interrupted_step(tmp_path, tiny_checkpoint, r
     common = dict(data={"path": rows_file}, max_steps=6, save_steps=3)
     straight = run_recipe(sft_recipe(tmp_path, tiny_checkpoint, name="straight", **common))["sft"]
 
-    original_train = hf_training.train
+    original_train = trainer_setup.train
     seen: dict[str, list] = {"begin": [], "steps": []}
 
     class InterruptAfterSave(TrainerCallback):
@@ -403,14 +403,14 @@ def test_resume_continues_from_the_interrupted_step(tmp_path, tiny_checkpoint, r
         return train
 
     recipe = sft_recipe(tmp_path, tiny_checkpoint, name="resumed", **common)
-    monkeypatch.setattr(hf_training, "train", train_with(InterruptAfterSave()))
+    monkeypatch.setattr(trainer_setup, "train", train_with(InterruptAfterSave()))
     with pytest.raises(KeyboardInterrupt):
         run_recipe(recipe)
     stage_dir = tmp_path / "resumed" / "sft"
     assert read_manifest(stage_dir)["status"] == "interrupted"
     assert (stage_dir / "trainer" / "checkpoint-3").is_dir() and not (stage_dir / "checkpoint").exists()
 
-    monkeypatch.setattr(hf_training, "train", train_with(Record()))
+    monkeypatch.setattr(trainer_setup, "train", train_with(Record()))
     resumed = run_recipe(recipe)["sft"]
     assert resumed["resumed"] is True and resumed["status"] == "complete"
     assert seen == {"begin": [3], "steps": [4, 5, 6]}
@@ -459,11 +459,11 @@ def test_qlora_adapter_is_merged_into_an_unquantized_base(tmp_path, tiny_checkpo
     from peft import get_peft_model
     from transformers import AutoModelForCausalLM
 
-    from euro_post.config import LoraSpec
-    from euro_post.stage import StageContext
+    from euro_post.pipeline.config import LoraSpec
+    from euro_post.pipeline.stage import StageContext
 
     torch.manual_seed(0)
-    model = get_peft_model(AutoModelForCausalLM.from_pretrained(tiny_checkpoint), hf_training.lora_config(LoraSpec(r=4)))
+    model = get_peft_model(AutoModelForCausalLM.from_pretrained(tiny_checkpoint), trainer_setup.lora_config(LoraSpec(r=4)))
     with torch.no_grad():
         for name, param in model.named_parameters():
             if "lora_B" in name:
@@ -472,7 +472,7 @@ def test_qlora_adapter_is_merged_into_an_unquantized_base(tmp_path, tiny_checkpo
     model.get_base_model().is_loaded_in_4bit = True
     recipe = validate_recipe({"name": "q", "run_dir": str(tmp_path), "stages": {"sft": {"init_from": tiny_checkpoint}}})
     ctx = StageContext("sft", recipe, tmp_path, tiny_checkpoint)
-    merged = AutoModelForCausalLM.from_pretrained(hf_training.save_final(model, tiny_tokenizer, ctx))
+    merged = AutoModelForCausalLM.from_pretrained(trainer_setup.save_final(model, tiny_tokenizer, ctx))
     assert merged.dtype == torch.bfloat16 and (tmp_path / "sft" / "adapter" / "adapter_config.json").exists()
     for name, value in merged.state_dict().items():
         assert torch.allclose(value.float(), expected[name], atol=2e-2, rtol=1e-2), name

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
-from euro_post.recipe import load_recipe
-from euro_post.runner import run_recipe
+from euro_post.pipeline.recipe import load_recipe
+from euro_post.pipeline.runner import run_recipe
 
 ROOT = Path(__file__).resolve().parent.parent
 

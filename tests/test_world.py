@@ -1,6 +1,6 @@
 """The embedded world: determinism, held-out eval, number formats, arithmetic, plurals, files.
 
-Every check runs on all 24 languages; the language packs live in euro_post/world/lang_*.py.
+Every check runs on all 24 languages; the language packs live in euro_post/data/world/lang_*.py.
 """
 
 from __future__ import annotations
@@ -10,14 +10,14 @@ import re
 from decimal import Decimal
 
 import pytest
-from pydantic import ValidationError
-
-from euro_post.languages import LANGUAGE_CODES, NNBSP, answer_line, format_number, format_percent, get_language
 from euro_post.rewards.formatting import format_score
 from euro_post.rewards.language_id import consistency_score
-from euro_post.world import World, WorldConfig, get_pack, is_eval_key, problem_key, write_world
-from euro_post.world.generator import draw_spec
-from euro_post.world.pack import OP_SYMBOLS, STORIES
+from pydantic import ValidationError
+
+from euro_post.data.languages import LANGUAGE_CODES, NNBSP, answer_line, format_number, format_percent, get_language
+from euro_post.data.world import World, WorldConfig, get_pack, is_eval_key, problem_key, write_world
+from euro_post.data.world.generator import draw_spec
+from euro_post.data.world.pack import OP_SYMBOLS, STORIES
 
 SMALL = dict(pretrain_documents_per_language=20, sft_per_language=40, rl_per_language=20, eval_per_language=15)
 TRAIN_SPLITS = ("pretrain", "sft", "rl")
@@ -161,12 +161,12 @@ def test_unknown_language_and_split_are_clear_errors(monkeypatch):
         world_of("de").problem("de", "test", 0)
     with pytest.raises(ValueError, match="not in this world"):
         world_of("de").problem("fr", "sft", 0)
-    import euro_post.world.packs as packs
+    import euro_post.data.world.packs as packs
 
     real_import = packs.importlib.import_module
 
     def import_without_zz(name, *args):
-        if name == "euro_post.world.lang_zz":
+        if name == "euro_post.data.world.lang_zz":
             raise ModuleNotFoundError(f"No module named {name!r}", name=name)
         return real_import(name, *args)
 

@@ -15,12 +15,12 @@ from decimal import Decimal
 
 import pytest
 
-from euro_post.languages import answer_line, format_number, get_language
-from euro_post.world.config import WorldConfig
-from euro_post.world.generator import draw_spec
-from euro_post.world.pack import QUESTION_EVENTS, STEP_EVENTS, STORIES, ProblemSpec, StepSpec
-from euro_post.world.packs import get_pack
-from euro_post.world.world import World
+from euro_post.data.languages import answer_line, format_number, get_language
+from euro_post.data.world.config import WorldConfig
+from euro_post.data.world.generator import draw_spec
+from euro_post.data.world.pack import QUESTION_EVENTS, STEP_EVENTS, STORIES, ProblemSpec, StepSpec
+from euro_post.data.world.packs import get_pack
+from euro_post.data.world.world import World
 
 LANGS = ("et", "fi", "ga", "hu", "lt", "lv", "mt")
 NUMBERS = (1, 2, 3, 7, 10, 11, 12, 20, 21, 22, 25, 100, 101)
@@ -217,7 +217,7 @@ def test_sentences_read_as_a_native_speaker_writes_them(lang):
 
 
 def test_irish_counts_only_nouns_whose_initial_no_mutation_changes():
-    from euro_post.world.lang_ga import IMMUNE_INITIALS
+    from euro_post.data.world.lang_ga import IMMUNE_INITIALS
 
     ga = get_pack("ga")
     counted = list(ga.objects["collection"]) + [w for key, w in ga.nouns.items() if key != "km"]

@@ -15,12 +15,12 @@ from decimal import Decimal
 
 import pytest
 
-from euro_post.languages import answer_line, format_number, get_language
-from euro_post.world.config import WorldConfig
-from euro_post.world.generator import draw_spec
-from euro_post.world.pack import QUESTION_EVENTS, STEP_EVENTS, STORIES, ProblemSpec, StepSpec
-from euro_post.world.packs import get_pack
-from euro_post.world.world import World
+from euro_post.data.languages import answer_line, format_number, get_language
+from euro_post.data.world.config import WorldConfig
+from euro_post.data.world.generator import draw_spec
+from euro_post.data.world.pack import QUESTION_EVENTS, STEP_EVENTS, STORIES, ProblemSpec, StepSpec
+from euro_post.data.world.packs import get_pack
+from euro_post.data.world.world import World
 
 LANGS = ("bg", "cs", "hr", "pl", "sk", "sl")
 NUMBERS = (1, 2, 4, 5, 11, 12, 21, 22, 25, 101, 102, 105)

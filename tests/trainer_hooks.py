@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from euro_post import resilient_training
+from euro_post.training import resilient_training
 
 
 def on_trainer(patch, change) -> None:

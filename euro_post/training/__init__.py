@@ -1,0 +1,1 @@
+"""The training harness shared by every Trainer-based stage: the trainer base, complete trainer checkpoints, consumption counting, the non-finite guard, seeded sampling and the many-process helpers."""

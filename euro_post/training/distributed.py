@@ -1,0 +1,466 @@
+"""Many processes, one run: `euro-post run` under torchrun or `accelerate launch`.
+
+Every process runs the same command. The Trainers (transformers, TRL) shard the data and
+average the gradients through Accelerate; this module does the rest:
+
+- `init()` joins the process group once (gloo on CPU, NCCL with a gloo side on CUDA) with a
+  timeout, and opens a gloo *control* group for the runner's own messages;
+- `main_decides(fn)`: the main process decides (skip, resume, run fresh), every process follows;
+- only the main process writes: `StageContext` for many processes (`stage_context`) keeps
+  metrics.jsonl, log lines and the final checkpoint on rank 0, and makes every process wait
+  until the checkpoint is complete;
+- `full_model_for_saving` gathers FSDP / DeepSpeed ZeRO-3 shards (all processes take part);
+- a failure names its rank (and goes to torchrun's error summary); the main process marks
+  stage.json failed, or interrupted when the launcher stopped it with SIGTERM because another
+  process failed (euro_post/pipeline/stop_signals.py handles the signals);
+- `EURO_POST_RECORD_BATCHES=DIR` records what each rank trained on (for tests and debugging).
+
+With one process every function here is a no-op or returns its input.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import json
+import os
+import sys
+import weakref
+from datetime import timedelta
+from pathlib import Path
+
+from euro_post.pipeline.progress import MetricsWriter, say
+from euro_post.pipeline.stage import StageContext
+
+TIMEOUT_ENV = "EURO_POST_DIST_TIMEOUT_S"  # collective operations and barriers (default 1800 s)
+WAIT_ENV = "EURO_POST_DIST_WAIT_S"  # waiting for work done on the main process only (default 24 h)
+RECORD_ENV = "EURO_POST_RECORD_BATCHES"  # folder: record each rank's training rows as JSONL
+DEFAULT_TIMEOUT_S = 1800.0
+DEFAULT_WAIT_S = 24 * 3600.0
+
+# Stages that run on the main process only: evaluation generates with an unwrapped model and
+# writes the report; the other processes wait for it.
+MAIN_PROCESS_ONLY = frozenset({"eval"})
+
+_control = None  # the gloo group for decisions and barriers
+_trainer_ref = None  # the Trainer of the running stage (weakly), for gathering sharded weights
+
+
+class DistributedError(RuntimeError):
+    """A collective operation failed or timed out: usually another process failed first."""
+
+
+# -- who am I ---------------------------------------------------------------------------------
+
+
+def world_size() -> int:
+    return int(os.environ.get("WORLD_SIZE", "1"))
+
+
+def rank() -> int:
+    return int(os.environ.get("RANK", "0"))
+
+
+def local_rank() -> int:
+    return int(os.environ.get("LOCAL_RANK", "0"))
+
+
+def is_distributed() -> bool:
+    return world_size() > 1
+
+
+def is_main_process() -> bool:
+    return rank() == 0
+
+
+def timeout_s() -> float:
+    return float(os.environ.get(TIMEOUT_ENV, DEFAULT_TIMEOUT_S))
+
+
+def wait_s() -> float:
+    return float(os.environ.get(WAIT_ENV, DEFAULT_WAIT_S))
+
+
+def tag() -> str:
+    """`[rank 1/4]` under many processes, empty otherwise."""
+    return f"[rank {rank()}/{world_size()}] " if is_distributed() else ""
+
+
+# -- the process group ------------------------------------------------------------------------
+
+
+def init() -> None:
+    """Join the process group (once). Accelerate and the Trainers reuse it."""
+    global _control
+    if not is_distributed() or _control is not None:
+        return
+    import torch
+    import torch.distributed as dist
+
+    timeout = timedelta(seconds=timeout_s())
+    if not dist.is_initialized():
+        backend = "gloo"
+        if torch.cuda.is_available():
+            torch.cuda.set_device(local_rank())
+            # CPU tensors too (FSDP's full state dict, object collectives) go through gloo.
+            backend = "cuda:nccl,cpu:gloo"
+        dist.init_process_group(backend=backend, timeout=timeout)
+    _control = dist.group.WORLD if dist.get_backend() == "gloo" else dist.new_group(backend="gloo", timeout=timeout)
+
+
+def broadcast(value):
+    """The main process's `value`, on every process."""
+    if not is_distributed():
+        return value
+    import torch.distributed as dist
+
+    box = [value if is_main_process() else None]
+    _collective("broadcast", lambda: dist.broadcast_object_list(box, src=0, group=_control))
+    return box[0]
+
+
+def gather(value) -> list:
+    """Every process's `value`, in rank order, on every process."""
+    if not is_distributed():
+        return [value]
+    import torch.distributed as dist
+
+    out = [None] * world_size()
+    _collective("gather", lambda: dist.all_gather_object(out, value, group=_control))
+    return out
+
+
+def sum_counts(counts) -> dict:
+    """Every process's `counts` (a mapping of key -> number) summed key by key, on every process."""
+    total: dict = {}
+    for part in gather(dict(counts)):
+        for key, value in part.items():
+            total[key] = total.get(key, 0) + value
+    return total
+
+
+def barrier(what: str, timeout: float | None = None) -> None:
+    """Wait until every process got here; a process that never arrives is named in the error."""
+    if not is_distributed():
+        return
+    import torch.distributed as dist
+
+    seconds = timeout_s() if timeout is None else timeout
+    _collective(
+        f"waiting for every process ({what})",
+        lambda: dist.monitored_barrier(group=_control, timeout=timedelta(seconds=seconds), wait_all_ranks=True),
+    )
+
+
+def _collective(what: str, op) -> None:
+    try:
+        op()
+    except Exception as err:  # gloo raises RuntimeError subclasses that differ across torch versions
+        raise DistributedError(f"{tag()}{what} failed: {err}") from err
+
+
+def main_decides(fn):
+    """Run `fn` on the main process only and hand its result (or its error) to every process."""
+    if not is_distributed():
+        return fn()
+    outcome, error = None, None
+    if is_main_process():
+        try:
+            outcome = ("ok", fn())
+        except Exception as err:
+            # The text, not the exception: not every exception class can be rebuilt from a pickle.
+            error, outcome = err, ("error", f"{type(err).__name__}: {err}")
+    kind, value = broadcast(outcome)
+    if kind == "error":
+        if error is not None:
+            raise error
+        raise DistributedError(f"{tag()}the main process failed: {value}")
+    return value
+
+
+@contextlib.contextmanager
+def main_process_first(what: str):
+    """The main process runs the block first (e.g. builds and saves a cache); the others run
+    it after, and find the main process's result on disk."""
+    if is_distributed() and not is_main_process():
+        barrier(what, timeout=wait_s())
+    yield
+    if is_distributed() and is_main_process():
+        barrier(what, timeout=wait_s())
+
+
+def report_failure(what: str, err: BaseException) -> None:
+    """Print a failure with the rank it happened on, and leave it for torchrun's error summary."""
+    if not is_distributed():
+        return
+    sys.stderr.write(f"{tag()}{what} failed: {type(err).__name__}: {err}\n")
+    sys.stderr.flush()
+    if os.environ.get("TORCHELASTIC_ERROR_FILE") and not isinstance(err, KeyboardInterrupt):
+        try:
+            from torch.distributed.elastic.multiprocessing.errors import ErrorHandler
+
+            ErrorHandler().record_exception(err)
+        except Exception:
+            pass  # the summary is a convenience; the error above is already printed
+
+
+# -- the stage context: only the main process writes ------------------------------------------
+
+
+class _SilentMetrics(MetricsWriter):
+    """Metrics of a non-main process: the main process writes metrics.jsonl (the Trainer already
+    averages the logged values over all processes)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)  # never created: nothing is written here
+
+    def log(self, step: int, **values) -> dict:
+        return {"step": int(step), **values}
+
+    def truncate_after(self, step: int) -> None:
+        pass
+
+
+class DistributedStageContext(StageContext):
+    """StageContext for one of several processes: rank 0 writes, the others wait for it."""
+
+    @functools.cached_property
+    def metrics(self) -> MetricsWriter:
+        path = self.stage_dir / "metrics.jsonl"
+        return MetricsWriter(path) if is_main_process() else _SilentMetrics(path)
+
+    def log(self, text: str) -> None:
+        if is_main_process():
+            say(self.name, text)
+
+    def save_checkpoint(self, model, tokenizer, extra_files: dict[str, str] | None = None) -> Path:
+        """Every process calls this; the main process writes, and all return once it is complete."""
+        if is_main_process():
+            super().save_checkpoint(model, tokenizer, extra_files)
+        record_event(self.name, "save" if is_main_process() else "skip_save", path=str(self.checkpoint_dir))
+        barrier(f"{self.name}: final checkpoint", timeout=wait_s())
+        return self.checkpoint_dir
+
+
+def stage_context(name, recipe, run_dir, input_checkpoint, checkpoints) -> StageContext:
+    cls = DistributedStageContext if is_distributed() else StageContext
+    return cls(name, recipe, Path(run_dir), input_checkpoint, checkpoints)
+
+
+def runs_on_every_process(stage: str) -> bool:
+    return stage not in MAIN_PROCESS_ONLY
+
+
+def through_wrapper(model, fn):
+    """`fn(inner)` run *inside* the forward of `model` when `model` wraps another module (DDP,
+    DeepSpeed), else `fn(model)`.
+
+    A loss computed on the unwrapped model never passes through the wrapper's forward, so DDP
+    never arms its gradient all-reduce and each process silently keeps its own gradients. Calling
+    the wrapper with its forward redirected to `fn` keeps the hooks (the same trick as Lightning's
+    and TRL's forward redirection)."""
+    import torch
+
+    inner = getattr(model, "module", None)
+    if not isinstance(inner, torch.nn.Module):
+        return fn(model)
+    patched = "forward" in inner.__dict__  # an instance-level forward (e.g. TRL's fused head) stays
+    original = inner.__dict__.get("forward")
+
+    def restore():
+        if patched:
+            inner.forward = original
+        else:
+            inner.__dict__.pop("forward", None)
+
+    def redirected(*args, **kwargs):
+        restore()  # fn may call the real forward
+        return fn(inner)
+
+    inner.forward = redirected
+    try:
+        return model()
+    finally:
+        restore()
+
+
+# -- sharded weights ----------------------------------------------------------------------------
+
+
+def track_trainer(trainer) -> None:
+    """Remember the running stage's Trainer, so that saving can gather sharded weights."""
+    global _trainer_ref
+    _trainer_ref = weakref.ref(trainer)
+
+
+def active_trainer():
+    return _trainer_ref() if _trainer_ref is not None else None
+
+
+def weights_are_sharded(trainer) -> bool:
+    """FSDP, or DeepSpeed ZeRO stage 3: no process holds the whole model."""
+    if trainer is None or not is_distributed():
+        return False
+    if getattr(trainer, "is_fsdp_enabled", False):
+        return True
+    plugin = getattr(getattr(trainer, "accelerator", None), "state", None)
+    plugin = getattr(plugin, "deepspeed_plugin", None)
+    return plugin is not None and getattr(plugin, "zero_stage", 0) == 3
+
+
+def full_model_for_saving(model, trainer=None):
+    """`model` as-is unless its weights are sharded; then every process takes part in gathering
+    them and the main process gets a CPU replica holding the full weights (None elsewhere)."""
+    trainer = trainer or active_trainer()
+    if not weights_are_sharded(trainer):
+        return model
+    accelerator = trainer.accelerator
+    wrapped = trainer.model_wrapped if getattr(trainer, "is_deepspeed_enabled", False) else trainer.model
+    state_dict = accelerator.get_state_dict(wrapped)  # collective; full on the main process
+    if not is_main_process():
+        return None
+    return replica_with_weights(accelerator.unwrap_model(model), state_dict)
+
+
+def replica_with_weights(model, state_dict: dict):
+    """A CPU model like `model` (a transformers model or a peft model around one) holding `state_dict`.
+
+    Built on the meta device and filled by assignment, so no memory goes to random weights; the
+    replica takes over the (CPU) tensors of `state_dict` rather than copying them."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    peft_config = None
+    base = model
+    if hasattr(model, "peft_config") and hasattr(model, "get_base_model"):
+        peft_config = model.peft_config[model.active_adapter]
+        base = model.get_base_model()
+    dtype = next(iter(state_dict.values())).dtype if state_dict else torch.float32
+    with torch.device("meta"):
+        replica = AutoModelForCausalLM.from_config(base.config, dtype=dtype)
+    if peft_config is not None:
+        from peft import get_peft_model
+
+        replica = get_peft_model(replica, peft_config)
+    missing, unexpected = replica.load_state_dict(
+        {k: v.detach().to("cpu") for k, v in state_dict.items()}, strict=False, assign=True
+    )
+    target = replica.get_base_model() if peft_config is not None else replica
+    target.tie_weights()
+    # Buffers outside the state dict (rotary frequencies) are never sharded: take the model's.
+    sources = dict(model.named_buffers())
+    for name, buffer in list(replica.named_buffers()):
+        if buffer.is_meta and name in sources:
+            owner, _, leaf = name.rpartition(".")
+            replica.get_submodule(owner).register_buffer(leaf, sources[name].detach().to("cpu"), persistent=False)
+    still_meta = [n for n, p in replica.named_parameters() if p.is_meta]
+    if unexpected or still_meta:
+        raise DistributedError(
+            f"gathered weights do not fit the model: missing {sorted(still_meta)[:5]}, unexpected {sorted(unexpected)[:5]}"
+        )
+    target.generation_config = base.generation_config
+    return replica
+
+
+# -- what each rank trained on (debugging and tests) --------------------------------------------
+
+
+def record_batches(trainer, stage: str) -> None:
+    """With EURO_POST_RECORD_BATCHES=DIR, append every batch a rank trains on to
+    DIR/<stage>-rank<r>.jsonl: the row ids (rows with an `id`, as GRPO's prompts) or a hash of
+    each sequence's tokens with the padding stripped (tokenized batches)."""
+    folder = os.environ.get(RECORD_ENV)
+    if not folder:
+        return
+    pad = getattr(getattr(trainer, "processing_class", None), "pad_token_id", None)
+    inner = trainer.training_step
+    path = Path(folder) / f"{stage}-rank{rank()}.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+    def training_step(model, inputs, *args, **kwargs):
+        record = {"rank": rank(), "step": trainer.state.global_step + 1, "rows": _row_keys(inputs, pad)}
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(json.dumps(record) + "\n")
+        return inner(model, inputs, *args, **kwargs)
+
+    trainer.training_step = training_step
+
+
+def record_event(stage: str, event: str, **fields) -> None:
+    folder = os.environ.get(RECORD_ENV)
+    if not folder:
+        return
+    path = Path(folder) / f"{stage}-events-rank{rank()}.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(json.dumps({"rank": rank(), "event": event, **fields}) + "\n")
+
+
+def _row_keys(inputs, pad) -> list[str]:
+    if isinstance(inputs, list):
+        return [str(row.get("id", "?")) if isinstance(row, dict) else "?" for row in inputs]
+    ids = inputs["input_ids"].tolist()
+    keys = []
+    for row in ids:
+        while row and pad is not None and row[-1] == pad:
+            row = row[:-1]
+        keys.append(hashlib.sha1(json.dumps(row).encode()).hexdigest()[:16])
+    return keys
+
+
+# -- `euro-post launch`: the accelerate launch command -------------------------------------------
+
+
+def launch_command(
+    recipe: str,
+    run_args: list[str],
+    nproc: int | None = None,
+    config: str | None = None,
+    num_machines: int | None = None,
+    machine_rank: int | None = None,
+    main_process_ip: str | None = None,
+    main_process_port: int | None = None,
+) -> list[str]:
+    """`accelerate launch ... -m euro_post.cli run RECIPE ...` as an argument list.
+
+    `nproc` counts processes per machine (one per GPU); Accelerate wants the total, so it gets
+    nproc x machines. Without a config file the processes are plain data-parallel (DDP on GPUs,
+    gloo on CPUs); the recipe's `precision` sets the dtype."""
+    settings = _accelerate_config(config) if config else {}
+    machines = num_machines or int(settings.get("num_machines", 1) or 1)
+    if nproc is None and not settings.get("num_processes"):
+        raise ValueError("euro-post launch: give --nproc (processes per machine), or a --config that sets num_processes")
+    if nproc is not None and nproc < 1:
+        raise ValueError(f"euro-post launch: --nproc must be >= 1, got {nproc}")
+    cmd = [sys.executable, "-m", "accelerate.commands.launch"]
+    if config:
+        cmd += ["--config_file", str(config)]
+    else:
+        cmd += ["--mixed_precision", "no", "--dynamo_backend", "no"]
+        if (nproc or 1) * machines > 1:
+            cmd.append("--multi_gpu")  # Accelerate's torchrun launcher; on CPUs the Trainer then picks gloo
+    if nproc is not None:
+        cmd += ["--num_processes", str(nproc * machines)]
+    cmd += ["--num_machines", str(machines)]
+    if machine_rank is not None:
+        cmd += ["--machine_rank", str(machine_rank)]
+    if main_process_ip is not None:
+        cmd += ["--main_process_ip", main_process_ip]
+    if main_process_port is None and machines == 1 and not settings.get("main_process_port"):
+        main_process_port = 0  # a free port: two single-machine runs side by side do not collide
+    if main_process_port is not None:
+        cmd += ["--main_process_port", str(main_process_port)]
+    return cmd + ["-m", "euro_post.cli", "run", str(recipe), *run_args]
+
+
+def _accelerate_config(path: str) -> dict:
+    import yaml
+
+    file = Path(path)
+    if not file.is_file():
+        raise FileNotFoundError(f"{path}: accelerate config not found (see recipes/accelerate/)")
+    settings = yaml.safe_load(file.read_text(encoding="utf-8"))
+    if not isinstance(settings, dict) or "distributed_type" not in settings:
+        raise ValueError(f"{path}: not an accelerate config (no distributed_type)")
+    return settings
