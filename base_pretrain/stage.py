@@ -24,7 +24,7 @@ from euro_post.base_pretrain.tokenizer import fertility, train_tokenizer
 from euro_post.base_pretrain.training import PretrainTrainer, ValidationCallback
 from transformers import PrinterCallback, TrainingArguments, default_data_collator
 
-from euro_post.models.loading import load_model, load_tokenizer
+from euro_post.models.loading import load_policy, policy_options
 from euro_post.models.presets import count_parameters, new_model
 from euro_post.pipeline.checkpoint_io import atomic_directory
 from euro_post.pipeline.stage import StageContext, StageResult
@@ -49,14 +49,14 @@ def run(cfg: BasePretrainConfig, ctx: StageContext) -> StageResult:
         # Under many processes the main process trains and saves the tokenizer; the others load it.
         with distributed.main_process_first("tokenizer"):
             tokenizer = _scratch_tokenizer(cfg, ctx, train_docs)
+        model, peft_config = new_model(cfg.preset, tokenizer, seed=ctx.seed, **cfg.model_overrides), None
     else:
-        tokenizer = load_tokenizer(ctx.input_checkpoint, ctx.log)
-    model = _model(cfg, ctx, tokenizer, scratch)
+        model, tokenizer, peft_config = _continued(cfg, ctx)
     parameters = count_parameters(model)
-    if cfg.lora is not None:
+    if peft_config is not None:
         from peft import get_peft_model
 
-        model = get_peft_model(model, trainer_setup.lora_config(cfg.lora))
+        model = get_peft_model(model, peft_config)
 
     fertility_docs = {lang: (valid_docs.get(lang, []) + train_docs[lang])[:FERTILITY_DOCUMENTS] for lang in train_docs}
     fertilities = fertility(tokenizer, fertility_docs)
@@ -89,7 +89,7 @@ def run(cfg: BasePretrainConfig, ctx: StageContext) -> StageResult:
         fused_loss=ctx.fused_loss,
     )
     trainer.remove_callback(PrinterCallback)  # StageCallback already shows progress; no raw log dicts on stdout
-    consumed = ConsumptionCounter().attach(trainer, MixedBlocks.consumed, CONSUMPTION_FIELDS)
+    consumed = trainer.count_consumption(ConsumptionCounter(), MixedBlocks.consumed, CONSUMPTION_FIELDS)
     trainer_setup.train(trainer, ctx)
     step = trainer.state.global_step
     if valid_blocks and validation.last_step != step:
@@ -126,7 +126,7 @@ def _scratch_tokenizer(cfg: BasePretrainConfig, ctx: StageContext, train_docs: d
     saved = ctx.stage_dir / "tokenizer"
     if (saved / "tokenizer.json").exists():
         ctx.log(f"reusing the tokenizer trained before the interruption ({saved})")
-        return AutoTokenizer.from_pretrained(saved)
+        return AutoTokenizer.from_pretrained(saved, trust_remote_code=False)
     tokenizer = train_tokenizer(
         train_docs,
         vocab_size=cfg.vocab_size,
@@ -142,17 +142,14 @@ def _scratch_tokenizer(cfg: BasePretrainConfig, ctx: StageContext, train_docs: d
     return tokenizer
 
 
-def _model(cfg: BasePretrainConfig, ctx: StageContext, tokenizer, scratch: bool):
-    if scratch:
-        return new_model(cfg.preset, tokenizer, seed=ctx.seed, **cfg.model_overrides)
-    # Full-weight training keeps fp32 master weights (bf16 comes from autocast); a frozen LoRA base
-    # can sit in the training precision.
-    model = load_model(ctx.input_checkpoint, "fp32" if cfg.lora is None else cfg.precision)
-    if len(tokenizer) > model.get_input_embeddings().weight.shape[0]:
-        model.resize_token_embeddings(len(tokenizer))
+def _continued(cfg: BasePretrainConfig, ctx: StageContext):
+    """Continued pretraining: the checkpoint's model, tokenizer and LoRA config (None: all weights)."""
+    # Documents are separated by the checkpoint's own EOS, whatever chat template it is given.
+    policy = load_policy(ctx.input_checkpoint, **policy_options(cfg), log=ctx.log, eos_at_turn_end=False)
+    model = policy.model
     if model.config.max_position_embeddings < cfg.sequence_length:
         raise ValueError(
             f"block_size {cfg.sequence_length} exceeds {ctx.input_checkpoint}'s max_position_embeddings "
             f"{model.config.max_position_embeddings}"
         )
-    return model
+    return model, policy.tokenizer, policy.peft_config

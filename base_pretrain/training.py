@@ -18,10 +18,12 @@ from transformers import Trainer, TrainerCallback
 
 from euro_post.models.kernels import causal_lm_loss
 from euro_post.training import trainer_setup
+from euro_post.training.trainer import EuroTrainerMixin
 
 
-class PretrainTrainer(Trainer):
-    """A transformers Trainer whose loss follows the recipe's `fused_loss` switch."""
+class PretrainTrainer(EuroTrainerMixin, Trainer):
+    """A transformers Trainer whose loss follows the recipe's `fused_loss` switch (and what every
+    euro-post trainer adds: euro_post/training/trainer.py)."""
 
     def __init__(self, *args, fused_loss: str = "auto", **kwargs):
         super().__init__(*args, **kwargs)

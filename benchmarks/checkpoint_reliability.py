@@ -33,6 +33,10 @@ def build(preset: str, root: Path, steps: int):
     from transformers import Trainer, TrainingArguments
 
     from euro_post.models.presets import new_model
+    from euro_post.training.trainer import EuroTrainerMixin
+
+    class BenchTrainer(EuroTrainerMixin, Trainer):
+        """A Trainer with what every stage's trainer adds; saves are the Trainer's own until `stage_ctx` is set."""
 
     texts = {"de": ["Anna hat 12 Äpfel und kauft noch 5 dazu."] * 50, "fr": ["Léa a 12 pommes et en achète 5 de plus."] * 50}
     tokenizer = train_tokenizer(texts, vocab_size=1024, sample_size=2000, seed=0)
@@ -41,7 +45,7 @@ def build(preset: str, root: Path, steps: int):
     rows = [{"input_ids": ids, "labels": ids} for ids in torch.randint(10, len(tokenizer), (4 * steps, 64), generator=generator).tolist()]
     args = TrainingArguments(output_dir=str(root / "trainer"), max_steps=steps, per_device_train_batch_size=4, save_strategy="no",
                              report_to="none", disable_tqdm=True, use_cpu=True, logging_steps=10**6)
-    return Trainer(model=model, args=args, train_dataset=Dataset.from_list(rows)), tokenizer
+    return BenchTrainer(model=model, args=args, train_dataset=Dataset.from_list(rows)), tokenizer
 
 
 def folder_bytes(path: Path) -> int:
@@ -54,18 +58,17 @@ def checkpoint_costs(trainer, root: Path) -> dict:
 
     trainer.train()  # optimizer state exists from here on
     plain_dir, atomic_dir = root / "plain", root / "atomic"
-    trainer._get_output_dir = lambda trial=None: str(plain_dir)
+    trainer.args.output_dir = str(plain_dir)
     start = time.perf_counter()
-    type(trainer)._save_checkpoint(trainer, trainer.model, None)
+    trainer._save_checkpoint(trainer.model, None)  # no stage context yet: the Trainer's own save, in place
     plain = time.perf_counter() - start
-    del trainer._get_output_dir
 
     stage_dir = root / "stage"
     stage_dir.mkdir()
     ctx = types.SimpleNamespace(name="sft", recipe=validate_recipe({"name": "b", "stages": {"sft": {"init_from": "m"}}}),
                                 seed=0, stage_dir=stage_dir, trainer_dir=atomic_dir, log=print)
     trainer.args.output_dir = str(atomic_dir)
-    trainer_checkpoints.install_atomic_saves(trainer, ctx)
+    trainer.stage_ctx = ctx  # as train_stage sets it: saves go through staging, marker and rename
     start = time.perf_counter()
     trainer._save_checkpoint(trainer.model, None)
     atomic = time.perf_counter() - start
@@ -77,15 +80,14 @@ def checkpoint_costs(trainer, root: Path) -> dict:
 
 
 def step_costs(preset: str, root: Path, steps: int, repeats: int) -> dict:
-    from euro_post.training.nonfinite_guard import NonFiniteGuard
-    from euro_post.training.resilient_training import StopCallback
+    from euro_post.training.trainer import StopCallback
 
     times = {"plain": float("inf"), "guarded": float("inf")}
     for attempt in range(repeats):  # interleaved in alternating order, best of `repeats`
         for guarded in ((False, True) if attempt % 2 == 0 else (True, False)):
             trainer, _ = build(preset, root / f"steps-{guarded}-{attempt}", steps)
             if guarded:
-                trainer.add_callback(NonFiniteGuard(trainer, "bench"))
+                trainer.guard_nonfinite("bench")
                 trainer.add_callback(StopCallback(trainer))
             start = time.perf_counter()
             trainer.train()

@@ -1,4 +1,9 @@
-"""Peak memory and time of LM head + loss, forward and backward: fused vs plain (full logits).
+"""Peak memory and time of LM head + loss, forward and backward, four ways.
+
+Paths: ``plain`` (the full logits), ``fused`` (euro_post.models.kernels, chunked), ``torch``
+(``torch.nn.functional.linear_cross_entropy`` with its chunked ``LinearCrossEntropyOptions``,
+torch >= 2.13; log-probs as minus its per-token loss on the temperature-scaled hidden states) and,
+on CUDA with liger-kernel installed, ``liger`` (its fused linear cross-entropy; cross-entropy only).
 
 Run alone:  python benchmarks/loss_memory.py --quick          (CPU rows, a few minutes)
             python benchmarks/loss_memory.py --device cuda    (full sweep on a GPU)
@@ -22,7 +27,6 @@ from __future__ import annotations
 import argparse
 import ctypes
 import gc
-import os
 import statistics
 import sys
 import time
@@ -52,7 +56,62 @@ def fixed_mmap_threshold() -> None:
         pass
 
 
+def torch_chunked_available() -> bool:
+    return hasattr(torch.nn.functional, "linear_cross_entropy") and hasattr(torch.nn, "LinearCrossEntropyOptions")
+
+
+def liger_available(device: torch.device) -> bool:
+    if device.type != "cuda":
+        return False
+    try:
+        from liger_kernel.transformers import LigerFusedLinearCrossEntropyLoss  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def available_paths(loss: str, device: torch.device) -> list[str]:
+    paths = ["plain", "fused"]
+    if torch_chunked_available():
+        paths.append("torch")
+    if loss == "ce" and liger_available(device):
+        paths.append("liger")
+    return paths
+
+
+def torch_step(loss: str, hidden, weight, labels):
+    import torch.nn.functional as F
+
+    options = torch.nn.LinearCrossEntropyOptions()
+
+    def step():
+        if loss == "ce":
+            F.linear_cross_entropy(hidden, weight, labels, options=options).backward()
+        else:
+            logp = -F.linear_cross_entropy(hidden / 0.9, weight, labels, reduction="none", options=options)
+            logp.backward(torch.ones_like(logp) / logp.numel())
+        hidden.grad = weight.grad = None
+
+    return step
+
+
+def liger_step(hidden, weight, labels):
+    from liger_kernel.transformers import LigerFusedLinearCrossEntropyLoss
+
+    fn = LigerFusedLinearCrossEntropyLoss()
+
+    def step():
+        fn(weight, hidden, labels).backward()
+        hidden.grad = weight.grad = None
+
+    return step
+
+
 def make_step(path: str, loss: str, hidden, weight, labels):
+    if path == "torch":
+        return torch_step(loss, hidden, weight, labels)
+    if path == "liger":
+        return liger_step(hidden, weight, labels)
     fused = path == "fused"
 
     def step():
@@ -114,7 +173,7 @@ def run_row(n_tokens, hidden_size, vocab, loss, device, dtype, args) -> list[dic
     floor = (n_tokens + vocab) * hidden_size * itemsize
     logits_bytes = n_tokens * vocab * 4  # the fp32 logits the plain path upcasts to
     rows = []
-    for path in ("plain", "fused"):
+    for path in available_paths(loss, device):
         row = dict(path=path, tokens=n_tokens, hidden=hidden_size, vocab=vocab, loss=loss, floor=floor)
         if path == "plain" and 3 * logits_bytes > args.max_plain_gib * GIB:
             row["skipped"] = f"plain needs ~{3 * logits_bytes / GIB:.0f} GiB"

@@ -163,33 +163,56 @@ def stage_options(name: str, opts) -> dict:
 
 
 def run_euro_post(name: str, data: dict, opts, run_dir: Path, clock: StepClock) -> None:
+    import importlib
+
     from euro_post.pipeline.recipe import validate_recipe
     from euro_post.pipeline.runner import run_recipe
-    from euro_post.training import resilient_training
 
     stage = {**stage_options(name, opts), "init_from": data["checkpoint"]}
     if name == "dpo":
         stage["data"] = {"path": data["pairs_file"]}
     recipe = validate_recipe({"name": "bench", "languages": data["langs"], "seed": 0, "fused_loss": opts.fused_loss,
                               "world": data["world"], "stages": {STAGES[name]: stage}})
-    original = resilient_training.run_training
-
-    def run_training(trainer, ctx):  # hf_training.train looks this up at call time
-        if opts.sft_loss == "trl" and hasattr(trainer, "loss_path"):
-            trainer.loss_path = "trl_fused"  # EuroSFTTrainer: TRL's fused LM head, as the plain SFTTrainer computes it
-        if opts.grpo_sampling == "trl" and name == "grpo":
-            from trl import GRPOTrainer
-
-            # EuroGRPOTrainer without its per-completion seeded sampling: TRL's own, from the global generator.
-            trainer._generate_single_turn = GRPOTrainer._generate_single_turn.__get__(trainer)
-        trainer.add_callback(clock)
-        return original(trainer, ctx)
-
-    resilient_training.run_training = run_training
+    # The stage builds its trainer from this module-level name: a timed subclass stands in for it during the run.
+    module_name, class_name = TRAINER_CLASSES[name]
+    module = importlib.import_module(module_name)
+    stage_trainer = getattr(module, class_name)
+    setattr(module, class_name, timed_trainer(stage_trainer, opts, clock))
     try:
         run_recipe(recipe, run_dir)
     finally:
-        resilient_training.run_training = original
+        setattr(module, class_name, stage_trainer)
+
+
+# benchmark name -> where the stage finds its trainer class
+TRAINER_CLASSES = {
+    "sft": ("euro_post.sft.stage", "EuroSFTTrainer"),
+    "dpo": ("euro_post.preference.trainers", "EuroDPOTrainer"),
+    "grpo": ("euro_post.rl.stage", "EuroGRPOTrainer"),
+}
+
+
+def timed_trainer(stage_trainer: type, opts, clock: StepClock) -> type:
+    """The stage's trainer class with `clock` added as its stage training starts, computing as plain
+    TRL does where --sft-loss trl or --grpo-sampling trl ask for it."""
+
+    class Timed(stage_trainer):
+        def train_stage(self, ctx):
+            if opts.sft_loss == "trl" and hasattr(self, "loss_path"):
+                self.loss_path = "trl_fused"  # EuroSFTTrainer: TRL's fused LM head, as the plain SFTTrainer computes it
+            self.add_callback(clock)
+            return super().train_stage(ctx)
+
+    if opts.grpo_sampling != "trl" or not hasattr(stage_trainer, "_generate_single_turn"):
+        return Timed
+    from trl import GRPOTrainer
+
+    class TRLSampling(Timed):
+        def _generate_single_turn(self, *args, **kwargs):
+            # EuroGRPOTrainer without its per-completion seeded sampling: TRL's own, from the global generator.
+            return GRPOTrainer._generate_single_turn(self, *args, **kwargs)
+
+    return TRLSampling
 
 
 def _liger(device: torch.device, fused_loss: str) -> bool:

@@ -18,6 +18,7 @@ import sys
 import warnings
 
 from euro_post import __version__
+from euro_post.pipeline import network
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,11 +27,15 @@ def main(argv: list[str] | None = None) -> int:
     if not hasattr(args, "func"):
         parser.print_help()
         return 2
-    # Our own progress lines say how a stage goes; per-file bars from the libraries only add noise.
-    for switch in ("HF_HUB_DISABLE_PROGRESS_BARS", "HF_DATASETS_DISABLE_PROGRESS_BARS"):
+    # Before any library that reads them is imported: no telemetry, no code from the hub. Each
+    # command then goes offline unless what it reads names a hub resource (network.settle).
+    network.quiet_process()
+    # Our own progress lines say how a stage goes; per-file bars from the libraries only add noise
+    # (TQDM_DISABLE: every other tqdm bar, such as lm-eval's while it builds its requests).
+    for switch in ("HF_HUB_DISABLE_PROGRESS_BARS", "HF_DATASETS_DISABLE_PROGRESS_BARS", "TQDM_DISABLE"):
         os.environ.setdefault(switch, "1")
-    # On CPUs with AVX512-BF16, importing bitsandbytes (through peft) warns that it could not fetch
-    # an optional 4-bit CPU kernel from the hub; we never fetch kernels at run time, so it is noise.
+    # With QLoRA on a CPU with AVX512-BF16, importing bitsandbytes warns that it could not load an
+    # optional 4-bit CPU kernel from the hub; we never load code from the hub, so it is noise.
     logging.getLogger("bitsandbytes.backends.cpu.ops").setLevel(logging.ERROR)
     # transformers' own Trainer calls its deprecated `is_gradient_checkpointing` on every save;
     # the user cannot act on it.
@@ -62,7 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Post-training for European language models: pretraining, SFT, DPO and GRPO "
         "in all 24 EU languages, with a per-language evaluation report.",
     )
-    parser.add_argument("--version", action="version", version=f"euro-post {__version__}")
+    parser.add_argument(
+        "--version", action=VersionAction, help="show the versions of euro-post and of the libraries a run uses, then exit"
+    )
     parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
     commands = parser.add_subparsers(metavar="COMMAND")
 
@@ -128,6 +135,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class VersionAction(argparse.Action):
+    """`--version`: euro-post's version, then those of the libraries a run depends on (as stage.json records them)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from euro_post.pipeline.runner import library_versions
+
+        lines = [f"euro-post {__version__}"] + [f"  {name:<13} {version}" for name, version in library_versions().items()]
+        print("\n".join(lines))
+        parser.exit()
+
+
 def _recipe_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("recipe", help="YAML recipe, e.g. recipes/reasoning.yaml")
     parser.add_argument(
@@ -142,11 +163,20 @@ def _recipe_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _run(args) -> int:
     from euro_post.pipeline.recipe import load_recipe
-    from euro_post.pipeline.runner import run_recipe
 
     recipe = load_recipe(args.recipe, args.overrides)
+    network.settle(network.hub_references(recipe), qlora=network.uses_qlora(recipe))
+    from euro_post.pipeline.runner import run_recipe  # after settle: it imports huggingface_hub
     run_dir = args.run_dir or recipe.resolved_run_dir()
-    manifests = run_recipe(recipe, run_dir, restart=args.restart)
+    from euro_post.pipeline import library_warnings
+
+    library_warnings.install(run_dir)  # library warnings to the run's warnings.log files, not the terminal
+    completed = False
+    try:
+        manifests = run_recipe(recipe, run_dir, restart=args.restart)
+        completed = True
+    finally:
+        _end_run(completed)
     from euro_post.training import distributed
 
     if not distributed.is_main_process():
@@ -155,6 +185,19 @@ def _run(args) -> int:
     for name, manifest in manifests.items():
         print(f"  {name:<14} {manifest.get('status'):<9} {manifest.get('checkpoint') or ''}")
     return 0
+
+
+def _end_run(completed: bool) -> None:
+    """Stop what a run started, on every process, however it ended: the reward verifier workers,
+    then the process groups (euro_post/training/distributed.py says why they must be closed)."""
+    from euro_post.training import distributed
+
+    try:
+        pools = sys.modules.get("euro_post.rewards.pool")  # loaded only by runs that score rewards
+        if pools is not None:
+            pools.close_pools()
+    finally:
+        distributed.shutdown(completed)
 
 
 def _launch(args) -> int:
@@ -183,6 +226,7 @@ def _validate(args) -> int:
     from euro_post.pipeline.recipe import load_recipe
 
     recipe = load_recipe(args.recipe, args.overrides)
+    network.settle(network.hub_references(recipe))
     print(f"{args.recipe}: valid")
     print(f"  run dir    {recipe.resolved_run_dir()}")
     print(f"  languages  {' '.join(recipe.languages)}")
@@ -201,14 +245,24 @@ def _validate(args) -> int:
     reports = check_recipe_data(recipe)
     for report in reports:
         print("\n".join(report.lines()))
+    # The tokenizer of each stage that starts from an existing checkpoint, and whether its chat
+    # template can mark what the stage trains (as the stage checks at its start).
+    from euro_post.data.template_check import check_recipe_templates
+
+    templates = check_recipe_templates(recipe)
+    for report in templates:
+        print("\n".join(report.lines()))
     failing = [report.stage for report in reports if report.fails]
     if failing:
         print(f"euro-post: error: the data of {', '.join(failing)} would stop the run (see above)", file=sys.stderr)
-        return 1
-    return 0
+    refused = [report.stage for report in templates if report.error]
+    if refused:
+        print(f"euro-post: error: the checkpoint of {', '.join(refused)} would stop the run (see above)", file=sys.stderr)
+    return 1 if failing or refused else 0
 
 
 def _world(args) -> int:
+    network.settle([])  # the world is generated here, from nothing but its seed
     from euro_post.data.languages import resolve_languages
     from euro_post.data.world import WorldConfig, write_world
 
@@ -229,6 +283,10 @@ def _world(args) -> int:
 
 
 def _eval(args) -> int:
+    hub = network.model_reference("checkpoint", args.checkpoint) + network.task_references("--tasks", args.tasks)
+    if network.offline_requested():
+        network.refuse_hub(hub)
+    network.settle(hub)
     from euro_post.eval.standalone import evaluate_checkpoint
 
     evaluate_checkpoint(args.checkpoint, languages=args.languages, tasks=args.tasks, out=args.out, limit=args.limit)
@@ -236,6 +294,7 @@ def _eval(args) -> int:
 
 
 def _report(args) -> int:
+    network.settle([])
     from euro_post.eval.report import compare_runs, write_report
 
     if args.other_run_dir:
@@ -247,6 +306,7 @@ def _report(args) -> int:
 
 
 def _card(args) -> int:
+    network.settle([])
     from euro_post.provenance.card import card_command
 
     for name, path in card_command(args.checkpoint).items():

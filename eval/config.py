@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from typing import Literal
 
+from euro_post.rewards.registry import RewardSpec
 from pydantic import Field, model_validator
 
-from euro_post.pipeline.config import Config, DataSpec, Precision
+from euro_post.pipeline.config import ALLOW_PICKLE_WEIGHTS, TRUST_REMOTE_CODE, Config, DataSpec, Precision
 
 
 class EvalConfig(Config):
     """Per-language evaluation of every stage's checkpoint, then the run report.
 
     Every checkpoint answers the same held-out problems; each completion is scored with the
-    rewards' own functions (answer correctness, format, language consistency) so the report
-    measures exactly what training optimised.
+    rewards the run trained with, with their options (`scoring_rewards`), so the report measures
+    exactly what training optimised.
     """
 
-    data: DataSpec = Field(default_factory=DataSpec, description="Held-out problems (`prompt`, `answer`, `lang`).")
+    data: DataSpec = Field(default_factory=DataSpec, description="Held-out problems (`prompt`, `answer`, `lang`); a row whose "
+        "`answer` is missing, null, empty or not a finite number is refused: the run stops before training, naming its line.")
     checkpoints: dict[str, str] = Field(
         default_factory=dict,
         description="Extra checkpoints to evaluate, label -> path or hub id, beside the run's own stages.",
@@ -45,6 +47,8 @@ class EvalConfig(Config):
         description="k values of pass@k in sampled mode (each <= num_samples); None: 1 and num_samples.",
     )
     precision: Precision = Field("auto", description='Weights dtype for evaluation; "auto": bf16 on a GPU that has it.')
+    trust_remote_code: bool = Field(False, description=TRUST_REMOTE_CODE)
+    allow_pickle_weights: bool = Field(False, description=ALLOW_PICKLE_WEIGHTS)
     lm_eval_tasks: list[str] = Field(
         default_factory=list,
         description='lm-eval tasks to run as well: "euro_post_world" (the held-out problems as offline '
@@ -56,6 +60,14 @@ class EvalConfig(Config):
     )
     lm_eval_chat_template: bool = Field(
         True, description="Render lm-eval prompts with the checkpoint's chat template, as the model was trained."
+    )
+    rewards: list[RewardSpec] = Field(
+        default_factory=list,
+        description="Rewards to score completions with, as in the rl stage (weights are not used). Empty: the rl "
+        "stage's rewards, or the preference stage's when the recipe has no rl stage (it pairs on-policy), else "
+        "the defaults. accuracy, format and language consistency come from math_accuracy, format and "
+        "language_consistency with these options; every other reward is a report column of its own, "
+        "`reward/<name>`.",
     )
     save_completions: bool = Field(
         True, description="Write every completion with its scores to eval/completions/<label>.jsonl."
@@ -76,6 +88,19 @@ class EvalConfig(Config):
         if "start" in self.checkpoints:
             raise ValueError('checkpoints: the label "start" is reserved for the first stage\'s starting checkpoint')
         return self
+
+    def scoring_rewards(self, recipe=None) -> list[RewardSpec]:
+        """The rewards the eval scores with: its own, else the training stage's of `recipe` that
+        optimised rewards (rl, else on-policy preference); empty: the fixed columns' defaults."""
+        if self.rewards:
+            return self.rewards
+        stages = getattr(recipe, "stages", None)
+        rl, preference = getattr(stages, "rl", None), getattr(stages, "preference", None)
+        if rl is not None:
+            return rl.rewards
+        if preference is not None and preference.pairs == "on_policy":
+            return preference.rewards
+        return []
 
     def resolved_pass_k(self) -> list[int]:
         if self.mode == "greedy":

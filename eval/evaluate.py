@@ -10,6 +10,7 @@ an interrupted eval stage resumes at the first checkpoint it had not finished.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import time
@@ -18,10 +19,12 @@ from typing import Callable
 
 from euro_post.eval.config import EvalConfig
 from euro_post.eval.metrics import METRICS, SampleScore, language_metrics, macro_mean, problem_mean, stat_from_dict
+from euro_post.eval.scoring import EvalScorer
 
 from euro_post.data.rows import DataError, load_rows, rows_by_language
 from euro_post.models.generation import generate
 from euro_post.pipeline.checkpoint_io import atomic_write_json, atomic_write_text, fingerprint
+from euro_post.pipeline.progress import Progress
 
 RESULT_VERSION = 2
 
@@ -40,38 +43,12 @@ def eval_rows(config: EvalConfig, languages: list[str], world=None) -> list[dict
     return [row for lang in languages for row in grouped.get(lang, [])[:limit]]
 
 
-def score_completions(rows: list[dict], completions: list[list[str]], tokenizer) -> list[list[SampleScore]]:
-    """Score every completion with the rewards' own functions; `completions[i]` answers rows[i]."""
-    from euro_post.rewards import VerificationError, get_reward, verify_answer
-
-    if len(rows) != len(completions):
-        raise ValueError(f"{len(completions)} completion lists for {len(rows)} problems")
-    texts = [text for samples in completions for text in samples]
-    langs = [row["lang"] for row, samples in zip(rows, completions) for _ in samples]
-    formats = get_reward("format")(prompts=None, completions=texts, lang=langs)
-    languages = get_reward("language_consistency")(prompts=None, completions=texts, lang=langs)
-    lengths = [len(ids) for ids in tokenizer(texts, add_special_tokens=False).input_ids] if texts else []
-    scores, flat = [], 0
-    for row, samples in zip(rows, completions):
-        problem = []
-        for text in samples:
-            unverified = False
-            try:
-                correct = verify_answer(text, str(row["answer"]), row["lang"])
-            except VerificationError:
-                correct, unverified = False, True
-            problem.append(
-                SampleScore(
-                    correct=correct,
-                    format=float(formats[flat] or 0.0),
-                    language=languages[flat],
-                    tokens=lengths[flat],
-                    unverified=unverified,
-                )
-            )
-            flat += 1
-        scores.append(problem)
-    return scores
+def score_completions(
+    rows: list[dict], completions: list[list[str]], tokenizer, scorer: EvalScorer | None = None
+) -> list[list[SampleScore]]:
+    """Score every completion with the run's rewards (eval/scoring.py); `completions[i]` answers
+    rows[i]. Without `scorer`, the fixed columns' rewards with their defaults."""
+    return (scorer or EvalScorer(None, tokenizer)).score(rows, completions)
 
 
 def evaluate_model(
@@ -81,17 +58,25 @@ def evaluate_model(
     config: EvalConfig,
     *,
     seed: int = 0,
-    generate_fn: GenerateFn = generate,
+    generate_fn: GenerateFn | None = None,
     log=None,
+    label: str = "",
 ) -> dict:
-    """Per-language metrics of a loaded model on `rows`; returns {"languages", "generated_tokens", "records"}."""
+    """Per-language metrics of a loaded model on `rows`; returns {"languages", "generated_tokens", "records",
+    "rewards"} (the reward specs the completions were scored with).
+
+    `generate_fn` defaults to euro_post.models.generation.generate, whose progress shows batch by
+    batch; another one's shows language by language."""
     greedy = config.mode == "greedy"
     languages: dict[str, dict] = {}
     records: list[dict] = []
     generated_tokens = 0
+    scorer = EvalScorer(config.rewards, tokenizer)  # the run's rewards, built once for every language
+    progress = Progress("eval", len(rows) * config.num_samples, unit="completions", label=f"{label}: " if label else "")
     for lang, lang_rows in rows_by_language(rows).items():
         started = time.monotonic()
-        completions = generate_fn(
+        done_before = progress.count
+        completions = (generate_fn or functools.partial(generate, on_batch=progress.advance))(
             model,
             tokenizer,
             [row["prompt"] for row in lang_rows],
@@ -102,7 +87,8 @@ def evaluate_model(
             batch_size=config.batch_size,
             seed=seed,
         )
-        scores = score_completions(lang_rows, completions, tokenizer)
+        progress.update(done_before + len(lang_rows) * config.num_samples)
+        scores = score_completions(lang_rows, completions, tokenizer, scorer)
         stats = language_metrics(scores, config.resolved_pass_k())
         languages[lang] = {
             "metrics": {name: stat.as_dict() for name, stat in stats.items()},
@@ -116,7 +102,7 @@ def evaluate_model(
                     {
                         "id": row.get("id"), "lang": lang, "sample": sample, "answer": str(row["answer"]),
                         "completion": text, "correct": score.correct, "format": score.format,
-                        "language_consistency": score.language, "tokens": score.tokens,
+                        "language_consistency": score.language, "tokens": score.tokens, **score.rewards,
                     }
                 )
         if log:
@@ -125,7 +111,8 @@ def evaluate_model(
                 f"{lang}: accuracy {acc.value:.3f} [{acc.low:.3f}, {acc.high:.3f}] on {acc.n} problems "
                 f"({time.monotonic() - started:.1f} s)"
             )
-    return {"languages": languages, "generated_tokens": generated_tokens, "records": records}
+    rewards = [spec.model_dump(mode="json") for spec in scorer.specs]
+    return {"languages": languages, "generated_tokens": generated_tokens, "records": records, "rewards": rewards}
 
 
 def problem_scores(rows: list[dict], scores: list[list[SampleScore]]) -> dict[str, list]:
@@ -140,7 +127,7 @@ def problem_scores(rows: list[dict], scores: list[list[SampleScore]]) -> dict[st
 
 def summarize_languages(languages: dict[str, dict]) -> dict[str, float | None]:
     """Headline numbers of a checkpoint: each metric's mean over languages (every language weighs the same)."""
-    names = list(METRICS) + sorted({k for v in languages.values() for k in v["metrics"] if k.startswith("pass@")})
+    names = list(METRICS) + sorted({k for v in languages.values() for k in v["metrics"] if k not in METRICS})
     return {
         name: macro_mean([stat_from_dict(v["metrics"][name]) for v in languages.values() if name in v["metrics"]])
         for name in names
@@ -148,7 +135,9 @@ def summarize_languages(languages: dict[str, dict]) -> dict[str, float | None]:
 
 
 def result_key(checkpoint: str, rows: list[dict], config: EvalConfig, seed: int) -> str:
-    settings = config.model_dump(mode="json", exclude={"checkpoints", "evaluate_start", "save_completions"})
+    # What the results do not depend on stays out of the key, so that changing it reuses them.
+    settings = config.model_dump(mode="json", exclude={"checkpoints", "evaluate_start", "save_completions",
+                                                       "trust_remote_code", "allow_pickle_weights"})
     payload = {
         "checkpoint": fingerprint(checkpoint),
         "settings": settings,
@@ -168,7 +157,7 @@ def evaluate_checkpoint_into(
     *,
     seed: int = 0,
     log=print,
-    generate_fn: GenerateFn = generate,
+    generate_fn: GenerateFn | None = None,
 ) -> dict:
     """Evaluate `checkpoint` under `label`, write results/<label>.json and return its content."""
     eval_dir = Path(eval_dir)
@@ -185,17 +174,17 @@ def evaluate_checkpoint_into(
 
     import torch
 
-    from euro_post.models.loading import load_model, load_tokenizer
+    from euro_post.models.loading import load_policy, policy_options
 
     started = time.monotonic()
     log(f"{label}: evaluating {checkpoint} on {len(rows)} problems")
-    tokenizer = load_tokenizer(checkpoint, log=log)
-    model = load_model(checkpoint, config.precision)
-    if model.get_input_embeddings().num_embeddings < len(tokenizer):
-        model.resize_token_embeddings(len(tokenizer))
+    policy = load_policy(checkpoint, **policy_options(config), for_training=False, log=log)
+    model, tokenizer = policy.model, policy.tokenizer
     if torch.cuda.is_available():
         model.to("cuda")
-    outcome = evaluate_model(model, tokenizer, rows, config, seed=seed, generate_fn=generate_fn, log=lambda t: log(f"{label}: {t}"))
+    outcome = evaluate_model(
+        model, tokenizer, rows, config, seed=seed, generate_fn=generate_fn, log=lambda t: log(f"{label}: {t}"), label=label
+    )
     languages = outcome["languages"]
     other: dict[str, dict] = {}
     if config.lm_eval_tasks:
@@ -222,6 +211,7 @@ def evaluate_checkpoint_into(
         "max_new_tokens": config.max_new_tokens,
         "temperature": None if config.mode == "greedy" else config.temperature,
         "seed": seed,
+        "rewards": outcome["rewards"],  # what the completions were scored with, options included
         "languages": languages,
         "lm_eval_other": other,
         "summary": summarize_languages(languages),

@@ -210,14 +210,52 @@ def collect_results(results: dict) -> dict[str, dict]:
 
 
 def _hflm(model, tokenizer, batch_size: int):
-    """lm-eval's HFLM around a model already in memory, reporting its facts without asking the hub."""
+    """lm-eval's HFLM around a model already in memory, reporting its facts without asking the hub.
+
+    Its progress is our throttled line with rate and ETA (`[eval] lm-eval generate_until: 64/250
+    requests ...`), counted batch by batch, instead of lm-eval's own bars."""
     from lm_eval.models.huggingface import HFLM
 
+    from euro_post.pipeline.progress import Progress
+
     class LoadedModel(HFLM):
+        progress: Progress | None = None
+
         def get_model_info(self) -> dict:
             return {
                 "model_num_parameters": sum(p.numel() for p in self._model.parameters()),
                 "model_dtype": str(self._model.dtype),
             }
+
+        def generate_until(self, requests, disable_tqdm: bool = False):
+            self.progress = Progress("eval", len(requests), unit="requests", label="lm-eval generate_until: ")
+            results = super().generate_until(requests, disable_tqdm=True)
+            self.progress.advance(len(requests) - self.progress.count)  # done
+            return results
+
+        def _loglikelihood_tokens(self, requests, disable_tqdm: bool = False, override_bs=None):
+            self.progress = Progress("eval", len(requests), unit="requests", label="lm-eval loglikelihood: ")
+            results = super()._loglikelihood_tokens(requests, disable_tqdm=True, override_bs=override_bs)
+            self.progress.advance(len(requests) - self.progress.count)  # done
+            return results
+
+        def loglikelihood_rolling(self, requests, disable_tqdm: bool = False):
+            return super().loglikelihood_rolling(requests, disable_tqdm=True)  # its windows count in _loglikelihood_tokens
+
+        def _model_generate(self, context, max_length, stop, **generation_kwargs):
+            out = super()._model_generate(context, max_length, stop, **generation_kwargs)
+            self._count(context.shape[0])
+            return out
+
+        def _model_call(self, inps, attn_mask=None, labels=None):
+            out = super()._model_call(inps, attn_mask=attn_mask, labels=labels)
+            self._count(inps.shape[0])
+            return out
+
+        def _count(self, rows: int) -> None:
+            # Rows of a batch, not yet all the requests (the final update says done): a batch may
+            # hold a context shared by several requests.
+            if self.progress is not None and self.progress.count + rows < self.progress.total:
+                self.progress.advance(rows)
 
     return LoadedModel(pretrained=model, tokenizer=tokenizer, batch_size=batch_size)

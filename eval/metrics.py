@@ -7,7 +7,12 @@ Per problem we have one completion (greedy) or several (sampled). Each completio
   answer line at the end), else 0;
 - language: the rewards' `language_consistency` (1/0; None when the text has too few letters
   to judge, and then left out of that metric's count);
-- tokens: completion length in tokens.
+- tokens: completion length in tokens;
+- rewards: the score of every other reward the run trained with (a plug-in, arithmetic,
+  length, ...: `reward/<name>` columns of the report), None where it could not judge.
+
+The rewards are the recipe's own, with the recipe's options (eval/scoring.py), so the eval
+measures what training optimised.
 
 Per language each metric is a `Stat` (value, 95% interval, sample count). A problem counts
 once: its value is the mean over its completions. When every problem's value is 0 or 1 (always
@@ -19,7 +24,7 @@ are correlated.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from statistics import NormalDist
 from typing import Sequence
 
@@ -34,6 +39,24 @@ METRICS = {
     "length": "mean length (tokens)",
 }
 PROPORTIONS = ("accuracy", "format", "language_consistency")
+# Columns of the other rewards: "reward/arithmetic", "reward/my_lab.rewards:cites_a_source".
+REWARD_PREFIX = "reward/"
+
+
+def reward_metric(name: str) -> str:
+    """The report column of reward `name`."""
+    return REWARD_PREFIX + name
+
+
+def is_reward_metric(metric: str) -> bool:
+    return metric.startswith(REWARD_PREFIX)
+
+
+def metric_title(metric: str) -> str:
+    """How a metric reads in tables: `format compliance`, `reward arithmetic`, `pass@4`."""
+    if is_reward_metric(metric):
+        return f"reward {metric[len(REWARD_PREFIX):]}"
+    return METRICS.get(metric, metric)
 
 
 @dataclass(frozen=True)
@@ -55,6 +78,7 @@ class SampleScore:
     language: float | None  # 1/0, None when it cannot be judged
     tokens: int
     unverified: bool = False  # the verifier erred or timed out; counted as not correct
+    rewards: dict[str, float | None] = field(default_factory=dict)  # report column -> score, None: not judged
 
 
 def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
@@ -133,9 +157,25 @@ SAMPLE_VALUES = {
 }
 
 
+def summarize_scores(values: Sequence[float]) -> Stat:
+    """A reward column over problems: Wilson when every value is 0 or 1, else an unbounded
+    Student-t interval (a reward may be negative, e.g. the length penalty)."""
+    if not values or all(v in (0.0, 1.0) for v in values):
+        return summarize(values)
+    mean, low, high = mean_interval(values)
+    return Stat(mean, low, high, len(values), "t")
+
+
+def sample_value(sample: SampleScore, metric: str) -> float | None:
+    """What `metric` reads from one scored completion (None: cannot be judged, left out)."""
+    if is_reward_metric(metric):
+        return sample.rewards.get(metric)
+    return SAMPLE_VALUES[metric](sample)
+
+
 def problem_mean(samples: Sequence[SampleScore], metric: str) -> float | None:
     """A problem's score on `metric`: the mean over its judged samples, None if none was judged."""
-    judged = [v for v in (SAMPLE_VALUES[metric](s) for s in samples) if v is not None]
+    judged = [v for v in (sample_value(s, metric) for s in samples) if v is not None]
     return sum(judged) / len(judged) if judged else None
 
 
@@ -146,6 +186,9 @@ def language_metrics(problems: Sequence[Sequence[SampleScore]], pass_k: Sequence
         return [v for v in (problem_mean(samples, metric) for samples in problems) if v is not None]
 
     stats = {metric: summarize(per_problem(metric), proportion=metric != "length") for metric in SAMPLE_VALUES}
+    rewards = dict.fromkeys(metric for samples in problems for s in samples for metric in s.rewards)
+    for metric in rewards:
+        stats[metric] = summarize_scores(per_problem(metric))
     for k in pass_k:
         values = [pass_at_k(len(s), sum(x.correct for x in s), k) for s in problems if len(s) >= k]
         stats[f"pass@{k}"] = summarize(values)

@@ -17,6 +17,7 @@ import yaml
 from euro_post.eval.metrics import METRICS, PROPORTIONS, difference_interval, paired_macro_difference, stat_from_dict
 
 from euro_post.data.languages import LANGUAGE_CODES
+from euro_post.pipeline import trackers
 from euro_post.pipeline.checkpoint_io import atomic_write_json, atomic_write_text
 
 SCHEMA_VERSION = 2
@@ -176,6 +177,7 @@ def write_report(run_dir: str | Path) -> dict:
     markdown = render_report(report)
     atomic_write_json(out / "report.json", report)
     atomic_write_text(out / "report.md", markdown)
+    trackers.report_written(run_dir, report, written)  # tables and plots to the run's trackers, if it has any
     return {"markdown": out / "report.md", "json": out / "report.json", "plots": written}
 
 
@@ -208,6 +210,7 @@ def _result_entry(result: dict) -> dict:
         "num_samples": result.get("num_samples", 1),
         "max_new_tokens": result.get("max_new_tokens"),
         "generated_tokens": result.get("generated_tokens", 0),
+        "rewards": result.get("rewards", []),  # what it was scored with (eval results before plug-ins: none)
         "summary": result.get("summary", {}),
         "languages": result["languages"],
         "lm_eval_other": result.get("lm_eval_other", {}),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from euro_post.eval.metrics import METRICS, difference_interval, stat_from_dict
+from euro_post.eval.metrics import METRICS, difference_interval, is_reward_metric, metric_title, stat_from_dict
 
 from euro_post.data.languages import LANGUAGES
 
@@ -21,9 +21,12 @@ def pct(value: float | None, digits: int = 1) -> str:
 
 
 def cell(stat: dict | None, metric: str) -> str:
-    """`41.0 (31.2–51.6)` for a proportion in percent, `87.3 (80.1–94.5)` for a length in tokens."""
+    """`41.0 (31.2–51.6)` for a proportion in percent, `87.3 (80.1–94.5)` for a length in tokens,
+    `0.412 (0.310–0.514)` for a reward's mean score."""
     if not stat or stat.get("value") is None:
         return "–"
+    if is_reward_metric(metric):
+        return f"{stat['value']:.3f} ({stat['low']:.3f}–{stat['high']:.3f})"
     if metric == "length":
         return f"{stat['value']:.1f} ({stat['low']:.1f}–{stat['high']:.1f})"
     return f"{pct(stat['value'])} ({pct(stat['low'])}–{pct(stat['high'])})"
@@ -53,18 +56,24 @@ def render_report(report: dict) -> str:
         first = results[order[0]]
         decoding = first["mode"] + (f", {first['num_samples']} samples" if first["mode"] == "sampled" else "")
         facts += [f"checkpoints: {', '.join(_label(l) for l in order)}", f"decoding: {decoding}, at most {first['max_new_tokens']} new tokens"]
+        if first.get("rewards"):
+            facts.append("scored with the rewards " + ", ".join(_reward(spec) for spec in first["rewards"]))
     out += ["; ".join(facts) + ".", ""]
 
     out += ["## Summary", ""]
     if order:
-        out += ["Means over languages (every language weighs the same); proportions in %.", ""]
-        header = ["checkpoint"] + [METRICS[m] for m in METRICS] + ["generated tokens"]
+        rewards = [m for m in evaluation["metrics"] if is_reward_metric(m)]  # the run's other rewards, mean scores
+        out += ["Means over languages (every language weighs the same); proportions in %"
+                + ("; rewards as mean scores." if rewards else "."), ""]
+        header = ["checkpoint"] + [METRICS[m] for m in METRICS] + [metric_title(m) for m in rewards] + ["generated tokens"]
         rows = []
         for label in order:
             s = results[label]["summary"]
             length = s.get("length")
             rows.append([_label(label)] + [pct(s.get(m)) for m in METRICS if m != "length"]
-                        + ["–" if length is None else f"{length:.1f}", str(results[label]["generated_tokens"])])
+                        + ["–" if length is None else f"{length:.1f}"]
+                        + ["–" if s.get(m) is None else f"{s[m]:.3f}" for m in rewards]
+                        + [str(results[label]["generated_tokens"])])
         out += _table(header, rows) + [""]
     else:
         out += ["No checkpoint has been evaluated yet.", ""]
@@ -114,8 +123,8 @@ def render_report(report: dict) -> str:
     for metric in evaluation["metrics"]:
         if not order:
             break
-        name = METRICS.get(metric, metric)
-        unit = "tokens" if metric == "length" else "%"
+        name = metric_title(metric)
+        unit = "tokens" if metric == "length" else "mean score" if is_reward_metric(metric) else "%"
         out += [f"## {name[0].upper() + name[1:]} by language", "",
                 f"Value and 95% interval ({unit}); n = problems per language: {_sample_counts(results, order, langs, metric)}.", ""]
         rows = [[_lang_name(lang)] + [cell(results[l]["languages"].get(lang, {}).get("metrics", {}).get(metric), metric) for l in order] for lang in langs]
@@ -126,6 +135,13 @@ def render_report(report: dict) -> str:
     if report["plots"]:
         out += ["## Plots", ""] + [f"![{p}]({p})" for p in report["plots"]] + [""]
     return "\n".join(out)
+
+
+def _reward(spec: dict) -> str:
+    """`math_accuracy`, `length (max_length 512, cache 128)`."""
+    options = spec.get("options") or {}
+    shown = f" ({', '.join(f'{k} {v}' for k, v in options.items())})" if options else ""
+    return f"`{spec['name']}`{shown}"
 
 
 def _percent(value) -> str:

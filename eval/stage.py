@@ -13,6 +13,7 @@ from euro_post.eval.config import EvalConfig
 from euro_post.eval.evaluate import eval_rows, evaluate_checkpoint_into
 
 from euro_post.pipeline.checkpoint_io import atomic_write_json
+from euro_post.pipeline.progress import Progress
 from euro_post.pipeline.recipe import TRAINING_STAGES
 from euro_post.pipeline.stage import StageContext, StageResult
 
@@ -43,6 +44,8 @@ def run(config: EvalConfig, ctx: StageContext) -> StageResult:
             "eval: there is no checkpoint to evaluate: no earlier stage produced one and "
             "stages.eval.checkpoints is empty"
         )
+    # Score with the rewards training optimised, with their options (EvalConfig.scoring_rewards).
+    config = config.model_copy(update={"rewards": config.scoring_rewards(ctx.recipe)})
     rows = eval_rows(config, ctx.languages, world=ctx.world() if config.data.path == "world" else None)
     ctx.log(f"{len(targets)} checkpoint(s) x {len(rows)} problems in {len(ctx.languages)} language(s)")
     eval_dir = ctx.stage_dir
@@ -50,11 +53,16 @@ def run(config: EvalConfig, ctx: StageContext) -> StageResult:
 
     summary: dict[str, dict] = {}
     tokens = 0
+    # A resumed eval reuses the results it finished but logs every checkpoint's line again, in order:
+    # start metrics.jsonl over, or a reused checkpoint's line would be there twice.
+    ctx.metrics.truncate_after(0)
+    progress = Progress(ctx.name, len(targets), unit="checkpoints")  # the ETA of the whole stage
     for step, (label, checkpoint) in enumerate(targets.items(), start=1):
         result = evaluate_checkpoint_into(label, checkpoint, rows, config, eval_dir, seed=ctx.seed, log=ctx.log)
         summary[label] = {k: v for k, v in result["summary"].items() if v is not None}
         tokens += result["generated_tokens"]
         ctx.metrics.log(step, checkpoint=label, **{f"eval/{k}": v for k, v in summary[label].items()})
+        progress.advance(1)
 
     from euro_post.eval.report import write_report
 

@@ -58,7 +58,8 @@ class PreferenceConfig(TrainConfig):
     )
     data: DataSpec = Field(
         default_factory=DataSpec,
-        description="on_policy: prompts with the columns the rewards need (the world's rl split by default); "
+        description="on_policy: prompts with the columns the rewards need (the world's rl split by default; a row "
+        "whose `answer` math_accuracy scores is missing, null, empty or not finite stops the run before training); "
         "offline: a file of prompt/chosen/rejected rows, each with `lang`.",
     )
     pairs: Literal["on_policy", "offline"] = Field(

@@ -29,16 +29,24 @@ def is_conversation(value) -> bool:
     return isinstance(value, list) and all(isinstance(m, dict) for m in value)
 
 
+def check_pair_row(row: dict, number: int = 0, source: str = "") -> str | None:
+    """Why the stage would drop this offline pair row (one of DROP_REASONS), or None to keep it.
+
+    Raises PairDataError, naming `source`, row `number` and the field, when a field has the wrong
+    shape. The stage and `euro-post validate` (euro_post/data/check.py) both judge rows with it."""
+    for name in FIELDS:
+        _check_shape(row[name], name, number, source)
+    return _drop_reason(row)
+
+
 def clean_offline_rows(rows: list[dict], max_drop_fraction: float, source: str) -> tuple[list[dict], dict]:
     """Usable pairs (prompt, chosen, rejected, lang, id) and the counts for the stage summary."""
-    for number, row in enumerate(rows, start=1):
-        for name in FIELDS:
-            _check_shape(row[name], name, number, source)
+    # Every row is judged before any is kept: a malformed row stops the stage, wherever it is.
+    reasons = [check_pair_row(row, number, source) for number, row in enumerate(rows, start=1)]
     conversational = any(is_conversation(row[name]) for row in rows for name in FIELDS)
 
     kept, dropped, first = [], Counter(), {}
-    for number, row in enumerate(rows, start=1):
-        reason = _drop_reason(row)
+    for number, (row, reason) in enumerate(zip(rows, reasons), start=1):
         if reason:
             dropped[reason] += 1
             first.setdefault(reason, number)

@@ -42,6 +42,7 @@ from typing import Callable
 from euro_post.preference.sampling import Sample, Sampler
 
 from euro_post.pipeline.checkpoint_io import atomic_write_json, atomic_write_text
+from euro_post.pipeline.progress import Progress
 
 PAIRS_FILE = "pairs.jsonl"
 STATS_FILE = "pairs_stats.json"
@@ -167,10 +168,13 @@ def build_pairs(
     max_pairs_per_prompt: int = 1,
     unjudged: str = "no_credit",
 ) -> tuple[list[dict], PairStats]:
-    """Sample, score and pair `rows` (prompt rows with the columns the rewards need), chunk by chunk."""
+    """Sample, score and pair `rows` (prompt rows with the columns the rewards need), chunk by chunk.
+
+    With `log` (a stage's), a progress line with rate and ETA follows the chunks."""
     stats = PairStats()
     weight_of = dict(zip(names, weights))
     pairs: list[dict] = []
+    progress = Progress("preference", len(rows), unit="prompts", label="sampling ") if log else None
     for start in range(0, len(rows), chunk_prompts):
         chunk = rows[start : start + chunk_prompts]
         groups = sampler([row["prompt"] for row in chunk])
@@ -195,8 +199,8 @@ def build_pairs(
                 continue
             stats.pairs_per_language[lang] += len(choice)
             pairs.extend(_pair_record(row, chosen, rejected, scored) for chosen, rejected in choice)
-        if log:
-            log(f"pairs: {stats.prompts}/{len(rows)} prompts sampled, {len(pairs)} pairs")
+        if progress is not None:
+            progress.advance(len(chunk), pairs=len(pairs))
     return pairs, stats
 
 

@@ -14,19 +14,16 @@ from __future__ import annotations
 
 import json
 
-import torch
 from datasets import Dataset
 from euro_post.preference.config import PreferenceConfig
 from euro_post.preference.offline import clean_offline_rows
 from euro_post.preference.pairs import build_pairs, load_saved_pairs, save_pairs
 from euro_post.preference.sampling import make_sampler
 from euro_post.preference.trainers import build_trainer, consumed_pairs
-from euro_post.rewards import build_rewards
-from euro_post.rewards.guard import guard_reward
+from euro_post.rewards.guard import build_guarded_rewards
 
 from euro_post.data.rows import load_rows
-from euro_post.models.chat_template import CHAT_TEMPLATE, EOS
-from euro_post.models.loading import load_model, load_tokenizer
+from euro_post.models.loading import load_policy, policy_options
 from euro_post.pipeline.stage import StageContext, StageResult
 from euro_post.training import distributed
 from euro_post.training.consumption import ConsumptionCounter
@@ -45,11 +42,8 @@ def run(cfg: PreferenceConfig, ctx: StageContext) -> StageResult:
     if not checkpoint:
         raise ValueError("stages.preference: nothing to train; set init_from to a checkpoint path or hub model id")
     quantization = quantization_config(cfg.lora)  # refuses QLoRA early where it cannot run
-    tokenizer = load_tokenizer(checkpoint, ctx.log)
-    if tokenizer.chat_template == CHAT_TEMPLATE and tokenizer.eos_token != EOS:
-        # The project's template ends every turn with <|im_end|>: sampling stops there.
-        tokenizer.eos_token = EOS
-    model = load_policy(cfg, checkpoint, tokenizer, quantization, ctx)
+    policy = load_policy(checkpoint, **policy_options(cfg), log=ctx.log)
+    model, tokenizer = policy.model, policy.tokenizer
 
     if cfg.pairs == "on_policy":
         # Rank 0 samples and saves the pairs; the other processes then load the same pairs.
@@ -73,7 +67,7 @@ def run(cfg: PreferenceConfig, ctx: StageContext) -> StageResult:
             f"stages.preference: every one of the {len(dataset)} pairs has a prompt of at least max_length "
             f"({cfg.max_length}) tokens, leaving nothing to learn from; raise max_length"
         )
-    counter = ConsumptionCounter().attach(trainer, consumed_pairs, ("lang",))
+    counter = trainer.count_consumption(ConsumptionCounter(), consumed_pairs, ("lang",))
     train(trainer, ctx)
     final = save_final(trainer.model, tokenizer, ctx)
 
@@ -96,20 +90,6 @@ def run(cfg: PreferenceConfig, ctx: StageContext) -> StageResult:
         "final": last,
     }
     return StageResult(final, tokens_processed=generated_tokens + trained_tokens, summary=summary)
-
-
-def load_policy(cfg: PreferenceConfig, checkpoint: str, tokenizer, quantization, ctx: StageContext):
-    kwargs = {}
-    if quantization is not None:
-        kwargs = {"quantization_config": quantization, "device_map": {"": torch.cuda.current_device()}}
-    # Full fine-tuning keeps fp32 master weights (bf16 runs under autocast); frozen LoRA bases can be bf16.
-    model = load_model(checkpoint, cfg.precision if cfg.lora else "fp32", **kwargs)
-    rows = model.get_input_embeddings().num_embeddings
-    if len(tokenizer) > rows:
-        model.resize_token_embeddings(len(tokenizer))
-        ctx.log(f"resized the embeddings from {rows} to {len(tokenizer)} rows for the chat template's special tokens")
-    model.config.pad_token_id = model.generation_config.pad_token_id = tokenizer.pad_token_id
-    return model
 
 
 def on_policy_pairs(cfg: PreferenceConfig, ctx: StageContext, model, tokenizer) -> tuple[list[dict], dict]:
@@ -136,12 +116,9 @@ def on_policy_pairs(cfg: PreferenceConfig, ctx: StageContext, model, tokenizer) 
         return pairs, stats
 
     world = ctx.world() if cfg.data.path == "world" else None
-    rows = load_rows(cfg.data, "prompts", ctx.languages, world=world)
+    rows = load_rows(cfg.data, "prompts", ctx.languages, world=world, rewards=[spec.name for spec in cfg.rewards])
     ctx.log(f"sampling {cfg.samples_per_prompt} completions for each of {len(rows)} prompts")
-    funcs, weights = build_rewards(cfg.rewards, tokenizer=tokenizer)
-    names = [spec.name for spec in cfg.rewards]
-    # A reward that raises, hangs or returns junk leaves its completions unscored, until too often.
-    funcs = [guard_reward(f, name) for f, name in zip(funcs, names)]
+    funcs, weights, names = build_guarded_rewards(cfg.rewards, tokenizer=tokenizer)
     sampler = make_sampler(cfg, model, tokenizer, ctx.input_checkpoint, ctx.seed)
     try:
         chunk = getattr(sampler, "prompts_per_call", 64)

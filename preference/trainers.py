@@ -8,27 +8,19 @@ off, as it would replace the forward that carries the fused head.
 
 from __future__ import annotations
 
-import importlib.util
-
 import torch
 from datasets import Dataset
 from euro_post.preference.config import PreferenceConfig
+from trl import DPOTrainer
 
-from euro_post.models.loading import load_model
+from euro_post.models.kernels.dispatch import use_liger
+from euro_post.models.loading import load_model, resize_embeddings
 from euro_post.pipeline.stage import StageContext
+from euro_post.training.trainer import EuroTrainerMixin
 from euro_post.training.trainer_setup import lora_config, trainer_arguments
 
 # Only liger's layer kernels: its fused linear cross-entropy replaces model.forward.
 LIGER_LAYER_KERNELS = {"fused_linear_cross_entropy": False}
-
-
-def use_liger(ctx: StageContext) -> bool:
-    if ctx.fused_loss == "off" or not torch.cuda.is_available():
-        return False
-    if importlib.util.find_spec("liger_kernel") is None:
-        ctx.log("liger-kernel is not installed: training without its kernels")
-        return False
-    return True
 
 
 def consumed_pairs(examples: list[dict], batch) -> list[tuple[str, int, int]]:
@@ -43,6 +35,10 @@ def consumed_pairs(examples: list[dict], batch) -> list[tuple[str, int, int]]:
     return [(ex["lang"], n, 1) for ex, n in zip(examples, tokens.tolist(), strict=True)]
 
 
+class EuroDPOTrainer(EuroTrainerMixin, DPOTrainer):
+    """TRL's DPOTrainer with what every euro-post trainer adds (euro_post/training/trainer.py)."""
+
+
 def build_trainer(cfg: PreferenceConfig, ctx: StageContext, model, tokenizer, dataset: Dataset, callbacks: list):
     if cfg.algorithm == "simpo":
         return _simpo_trainer(cfg, ctx, model, tokenizer, dataset, callbacks)
@@ -50,7 +46,7 @@ def build_trainer(cfg: PreferenceConfig, ctx: StageContext, model, tokenizer, da
 
 
 def _common_arguments(cfg: PreferenceConfig, ctx: StageContext) -> dict:
-    liger = use_liger(ctx)
+    liger = use_liger(ctx.fused_loss, log=ctx.log)
     return dict(
         **trainer_arguments(cfg, ctx),
         max_length=cfg.max_length,
@@ -64,7 +60,7 @@ def _common_arguments(cfg: PreferenceConfig, ctx: StageContext) -> dict:
 
 
 def _dpo_trainer(cfg: PreferenceConfig, ctx: StageContext, model, tokenizer, dataset: Dataset, callbacks: list):
-    from trl import DPOConfig, DPOTrainer
+    from trl import DPOConfig
 
     args = DPOConfig(
         **_common_arguments(cfg, ctx),
@@ -72,7 +68,7 @@ def _dpo_trainer(cfg: PreferenceConfig, ctx: StageContext, model, tokenizer, dat
         loss_weights=cfg.loss_weights,
         precompute_ref_log_probs=cfg.precompute_ref_log_probs,
     )
-    return DPOTrainer(
+    return EuroDPOTrainer(
         model=model,
         ref_model=reference_model(cfg, ctx, model),
         args=args,
@@ -92,12 +88,10 @@ def reference_model(cfg: PreferenceConfig, ctx: StageContext, model):
     if cfg.reference is None and (cfg.lora is not None or cfg.precompute_ref_log_probs):
         return None
     path = cfg.reference or ctx.input_checkpoint
-    reference = load_model(path, cfg.precision)
-    rows = model.get_input_embeddings().num_embeddings
-    if reference.get_input_embeddings().num_embeddings != rows:
-        # The policy grew rows for the chat template's special tokens; the reference must score
-        # the same ids. The new rows are never in a completion the reference has to rate highly.
-        reference.resize_token_embeddings(rows)
+    reference = load_model(path, cfg.precision, trust_remote_code=cfg.trust_remote_code, allow_pickle=cfg.allow_pickle_weights)
+    # The policy grew rows for the chat template's special tokens; the reference must score
+    # the same ids. The new rows are never in a completion the reference has to rate highly.
+    resize_embeddings(reference, model.get_input_embeddings().num_embeddings)
     reference.config.pad_token_id = model.config.pad_token_id
     return reference
 
@@ -124,8 +118,9 @@ def _simpo_trainer(cfg: PreferenceConfig, ctx: StageContext, model, tokenizer, d
 def _counting_cpo_trainer():
     from trl.experimental.cpo import CPOTrainer
 
-    class CountingCPOTrainer(CPOTrainer):
-        """CPOTrainer that counts the tokens it trains on: its batches have no `input_ids` for the Trainer to count."""
+    class CountingCPOTrainer(EuroTrainerMixin, CPOTrainer):
+        """CPOTrainer that counts the tokens it trains on: its batches have no `input_ids` for the
+        Trainer to count. EuroTrainerMixin: what every euro-post trainer adds (euro_post/training/trainer.py)."""
 
         def _track_num_input_tokens(self, inputs):
             if "chosen_attention_mask" not in inputs:

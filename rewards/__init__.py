@@ -9,7 +9,8 @@ so that the score a model is trained on and the score it is reported with are th
 - `length_penalty(max_length, cache, tokenizer=None)` (name "length"): DAPO soft overlong penalty.
 - `ArithmeticReward` (name "arithmetic"): the share of the written calculations that hold.
 
-Recipes pick them by name: `RewardSpec`, `build_rewards`, `get_reward`, `REWARDS`.
+Recipes pick them by name: `RewardSpec`, `build_rewards`, `get_reward`, `REWARDS`; or name your own
+TRL-style reward function by import path, `package.module:function` (plugins.py: `build_plugin`).
 
 Names are imported on first access (PEP 562), so that the verifier worker processes, which
 import `euro_post.rewards.worker`, do not pay for pydantic and the rest at every start.
@@ -42,6 +43,8 @@ _EXPORTS = {
     "reward_stats": "monitor",
     "canonical_number": "numbers",
     "parse_number": "numbers",
+    "PluginReward": "plugins",
+    "build_plugin": "plugins",
     "VerifierPool": "pool",
     "get_pool": "pool",
     "REWARDS": "registry",
@@ -79,6 +82,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from euro_post.rewards.length import LengthPenalty, length_penalty, soft_overlong_penalty
     from euro_post.rewards.monitor import RewardHealthError, RewardMonitor, reward_stats
     from euro_post.rewards.numbers import canonical_number, parse_number
+    from euro_post.rewards.plugins import PluginReward, build_plugin
     from euro_post.rewards.pool import VerifierPool, get_pool
     from euro_post.rewards.registry import REWARDS, RewardSpec, build_rewards, get_reward
     from euro_post.rewards.verify import Unscorable, VerificationError, verify_answer, verify_batch

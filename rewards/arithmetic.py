@@ -13,6 +13,12 @@ them apart, so each rollout carries more than one bit about the skill that faile
 Numbers are read in the row's language (decimal comma, grouped thousands), as `math_accuracy`
 reads answers. A result written with decimals may be rounded to its last digit (10 / 3 = 3,33);
 a whole-number result must be exact.
+
+Time is bounded by the text length and capped: only the first `MAX_TEXT_CHARS` characters are
+read (about 12 000 tokens; the shipped recipes generate at most 1024), each run of terms in
+them once, and an equation longer than `MAX_EQUATION_CHARS` counts as one that does not hold,
+without being computed (a step of a worked solution is a few dozen characters; a megabyte
+"1+1+...+1" is not a step).
 """
 
 from __future__ import annotations
@@ -26,15 +32,20 @@ from euro_post.rewards.numbers import MINUS_SIGNS, NUMBER_RUN, read_run
 from euro_post.data.languages import get_language
 
 _NUMBER = NUMBER_RUN.pattern
+# The calculations read are those in the first MAX_TEXT_CHARS characters; longer equations
+# (expression and result) count as not holding, unread.
+MAX_TEXT_CHARS = 50_000
+MAX_EQUATION_CHARS = 1000
 # ":" divides only between spaces ("24 : 2"), so that "Step 1: 3 + 8" is not read as 1 : 3 + 8.
 _MINUS = re.escape(MINUS_SIGNS)
 _OPERATOR = rf"(?:[+×x*·/÷{_MINUS}]|(?<=\s):(?=\s))"
-_TERM = rf"{_NUMBER}\s*%?"
-# An expression of at least two terms, "=", and a result with an optional minus sign. The
-# lookbehind keeps a match from starting inside a number ("12" of "112 + 3").
-EQUATION = re.compile(
-    rf"(?<![\d.,])(?P<expr>{_TERM}(?:\s*{_OPERATOR}\s*{_TERM})+)\s*=\s*(?P<sign>[{_MINUS}])?\s*(?P<result>{_NUMBER})"
-)
+_TERM = rf"{_NUMBER}(?:\s*+%)?"
+# A run of terms joined by operators, as long as it goes; the lookbehind keeps it from starting
+# inside a number ("12" of "112 + 3"). Whitespace is matched possessively (no operator, "=" or
+# digit is whitespace), so no run of spaces is ever read twice.
+_CHAIN = re.compile(rf"(?<![\d.,]){_TERM}(?P<more>(?:\s*+{_OPERATOR}\s*+{_TERM})*)")
+# What makes a run of at least two terms an equation: "=" and a result with an optional minus sign.
+_RESULT = re.compile(rf"\s*+=\s*+(?P<sign>[{_MINUS}])?\s*+(?P<result>{_NUMBER})")
 _PIECE = re.compile(rf"({_NUMBER})\s*(%?)|({_OPERATOR})")
 _ADDITIVE = {"+": 1, "-": -1, "\u2212": -1, "\u2013": -1}
 
@@ -79,15 +90,39 @@ def _holds(value: Decimal, result_text: str, negative: bool, lang: str) -> bool:
     return value == result
 
 
+def equations(text: str):
+    """(expression, negative result, result) for every equation in `text`, left to right.
+
+    One pass: where a run of terms is not followed by "=" and a number, no equation starts inside
+    it either (a shorter run inside it is followed by an operator, or ends where it ends)."""
+    pos = 0
+    while (chain := _CHAIN.search(text, pos)) is not None:
+        pos = chain.end()
+        tail = _RESULT.match(text, pos)
+        if tail is None or not chain.group("more"):
+            continue
+        pos = tail.end()
+        yield chain.group(), bool(tail.group("sign")), tail.group("result")
+
+
 def arithmetic_score(text: str, lang: str) -> float:
     """The share of the equations in `text` that hold (0.0 when there is none)."""
     get_language(lang)
+    holds: dict[tuple[str, bool, str], bool] = {}  # a calculation written twice is computed once
     checked = right = 0
-    for match in EQUATION.finditer(text):
-        value = _evaluate(match.group("expr"), lang)
+    for equation in equations(text[:MAX_TEXT_CHARS]):
         checked += 1
-        right += value is not None and _holds(value, match.group("result"), bool(match.group("sign")), lang)
+        if equation not in holds:
+            holds[equation] = _equation_holds(*equation, lang)
+        right += holds[equation]
     return right / checked if checked else 0.0
+
+
+def _equation_holds(expression: str, negative: bool, result: str, lang: str) -> bool:
+    if len(expression) + len(result) > MAX_EQUATION_CHARS:
+        return False
+    value = _evaluate(expression, lang)
+    return value is not None and _holds(value, result, negative, lang)
 
 
 class ArithmeticReward(TextReward):

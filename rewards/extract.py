@@ -28,12 +28,16 @@ SCAN_CHARS = 20_000
 MAX_BOXED_CHARS = 1000
 
 MARKERS: tuple[str, ...] = tuple(sorted({lang.answer_marker for lang in LANGUAGES.values()}, key=len, reverse=True))
-_MARKER_START = re.compile(
-    r"(?P<marker>" + "|".join(re.escape(m) for m in MARKERS) + r")[ \t\u00a0\u202f*_]*[:：](?P<answer>.*)",
-    re.IGNORECASE,
-)
+_MARKER = r"(?P<marker>" + "|".join(re.escape(m) for m in MARKERS) + r")[ \t\u00a0\u202f*_]*[:：]"
+_MARKER_START = re.compile(_MARKER + r"(?P<answer>.*)", re.IGNORECASE)
 _LINE_LEAD = " \t\u00a0#>*_-"  # Markdown that may open an answer line: headings, quotes, bullets, bold
 _ANSWER_WRAP = " \t\u00a0\u202f*_`"
+# A line that gives an answer: a marker line (as match_marker_line reads it) or a line with
+# \boxed / \fbox anywhere, found in lines joined by "\n".
+_ANSWER_LINE = re.compile(
+    rf"^[{re.escape(_LINE_LEAD)}]*(?i:{_MARKER})|\\boxed|\\fbox",
+    re.MULTILINE,
+)
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,21 @@ def find_boxed(text: str) -> str | None:
     if end == len(text):
         return None  # never closed: not a boxed answer
     return text[begin:end]  # still open after MAX_BOXED_CHARS: an over-long answer, never correct
+
+
+def count_answer_lines(lines: list[str], limit: int) -> int:
+    """How many of `lines` give an answer (marker line, \\boxed or \\fbox), counted up to `limit`.
+
+    One regex scan of the joined lines that moves to the next line after each hit: linear in
+    the text, however many answer lines or markers a line holds."""
+    text = "\n".join(lines)
+    count = pos = 0
+    while count < limit and (match := _ANSWER_LINE.search(text, pos)) is not None:
+        count += 1
+        pos = text.find("\n", match.end()) + 1
+        if pos == 0:
+            break
+    return count
 
 
 def marker_lines(text: str) -> list[MarkerLine]:

@@ -22,16 +22,12 @@ from __future__ import annotations
 import re
 
 from euro_post.rewards.base import TextReward
-from euro_post.rewards.extract import find_boxed, match_marker_line
+from euro_post.rewards.extract import count_answer_lines, find_boxed, match_marker_line
 
 from euro_post.data.languages import get_language
 
 NO_REASONING_SCORE = 0.5
 _HAS_MATH = re.compile(r"\d|\\[A-Za-z]")
-
-
-def _is_answer_line(line: str) -> bool:
-    return "\\boxed" in line or "\\fbox" in line or match_marker_line(line) is not None
 
 
 def format_score(text: str, lang: str) -> float:
@@ -49,7 +45,7 @@ def format_score(text: str, lang: str) -> float:
         boxed = find_boxed(last)
         if not boxed or not _HAS_MATH.search(boxed):
             return 0.0
-    if sum(1 for line in lines if _is_answer_line(line)) != 1:
+    if count_answer_lines(lines, limit=2) != 1:
         return 0.0
     return 1.0 if len(lines) > 1 else NO_REASONING_SCORE
 

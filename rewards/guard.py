@@ -5,7 +5,8 @@ unscored instead of killing a long run.
 deadline, returns None, returns non-finite numbers or the wrong number of scores is handled the
 same way as a verifier failure in `euro_post.rewards`: the affected completions are unscored
 (None, which carries no advantage), the failure is counted by a `RewardMonitor`, and the run
-stops with `RewardHealthError` once failures pass the monitor's rate.
+stops with `RewardHealthError` once failures pass the monitor's rate. `build_guarded_rewards`
+builds a recipe's rewards, each guarded.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import logging
 import math
 import signal
 import threading
+
+from euro_post.rewards.registry import RewardSpec, build_rewards
 
 logger = logging.getLogger(__name__)
 
@@ -72,9 +75,20 @@ def guard_reward(func, name: str, timeout_s: float | None = None, monitor=None):
 
     guarded.__name__ = getattr(func, "__name__", name)
     guarded.monitor = monitor
-    if callable(getattr(func, "stats", None)):
-        guarded.stats = func.stats
+    # A built-in reward counts its own verifier failures; a user's function has only the guard's counts.
+    guarded.stats = func.stats if callable(getattr(func, "stats", None)) else monitor.stats
     return guarded
+
+
+def build_guarded_rewards(specs, tokenizer=None) -> tuple[list, list[float], list[str]]:
+    """The rewards a recipe names, each behind `guard_reward`: (functions, weights, names).
+
+    What preference pairing and GRPO score with: a reward that raises, hangs or returns junk
+    leaves its completions unscored, until it does so too often to trust."""
+    specs = [spec if isinstance(spec, RewardSpec) else RewardSpec.model_validate(spec) for spec in specs]
+    funcs, weights = build_rewards(specs, tokenizer=tokenizer)
+    names = [spec.name for spec in specs]
+    return [guard_reward(func, name) for func, name in zip(funcs, names)], weights, names
 
 
 def _failed(monitor, name: str, size: int, kind: str, detail: str) -> list:

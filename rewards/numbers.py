@@ -35,6 +35,7 @@ What this means for the ambiguous cases:
 
 from __future__ import annotations
 
+import functools
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -71,9 +72,10 @@ def _own_convention(lang: str) -> tuple[str, str]:
     return info.decimal, group
 
 
-def _conventions(lang: str) -> list[tuple[str, str]]:
+@functools.cache  # one tuple per language: every number of a completion reads with it
+def _conventions(lang: str) -> tuple[tuple[str, str], ...]:
     own = _own_convention(lang)
-    return [own] + [c for c in _FOREIGN_CONVENTIONS if c != own]
+    return (own, *(c for c in _FOREIGN_CONVENTIONS if c != own))
 
 
 def read_digits(run: str, decimal: str, groups: str) -> Decimal | None:

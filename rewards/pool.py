@@ -12,7 +12,8 @@ daemonic multiprocessing worker, e.g. a DataLoader worker) and from any thread. 
 parent dies reads EOF on its stdin and exits, so nothing is left behind.
 
 Pools are created lazily, shared per (size, memory cap) within a process, recreated in a forked
-child (the parent's workers belong to the parent) and closed at exit.
+child (the parent's workers belong to the parent) and closed at the end of a run (`close_pools`)
+or at exit.
 """
 
 from __future__ import annotations
@@ -312,7 +313,11 @@ def get_pool(size: int | None = None, memory_limit_mb: int | None = 4096) -> Ver
 
 
 @atexit.register
-def _close_pools() -> None:
-    for (pid, _, _), pool in list(_POOLS.items()):
-        if pid == os.getpid():
-            pool.close()
+def close_pools() -> None:
+    """Stop this process's verifier workers: at the end of a run (euro_post/cli.py), else at exit.
+    A later `get_pool` starts new ones."""
+    with _POOLS_LOCK:
+        mine = [key for key in _POOLS if key[0] == os.getpid()]
+        pools = [_POOLS.pop(key) for key in mine]
+    for pool in pools:
+        pool.close()

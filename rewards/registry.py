@@ -10,6 +10,10 @@ Options are the keyword arguments of the reward's factory (`MathAccuracy`, `Form
 `LanguageConsistency`, `length_penalty`, `ArithmeticReward`) and are checked when the recipe is
 validated, before any stage runs. The `tokenizer` of `length` is not a recipe option: the stage passes its model's
 tokenizer to `build_rewards`.
+
+A name with a colon is your own reward function's import path, `package.module:function`
+(rewards/plugins.py: what it may point at, how options apply, how it is called). It is imported,
+and checked to take TRL's reward call, when the recipe is validated.
 """
 
 from __future__ import annotations
@@ -24,7 +28,16 @@ from euro_post.rewards.arithmetic import ArithmeticReward
 from euro_post.rewards.formatting import FormatReward
 from euro_post.rewards.language_id import LanguageConsistency
 from euro_post.rewards.length import length_penalty
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from euro_post.rewards.plugins import PluginError, build_plugin, is_plugin, load_object
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 _FACTORIES: dict[str, Callable[..., Any]] = {
     "math_accuracy": MathAccuracy,
@@ -42,9 +55,15 @@ _TOKENIZER_STAND_IN = object()
 def _check_name(name: str) -> str:
     if name in _FACTORIES:
         return name
+    if is_plugin(name):
+        load_object(name)  # imports it: a wrong path fails when the recipe is validated
+        return name
     nearest = difflib.get_close_matches(name, REWARDS, n=1)
     hint = f"; did you mean {nearest[0]!r}?" if nearest else ""
-    raise ValueError(f"unknown reward {name!r}: valid names are {', '.join(REWARDS)}{hint}")
+    raise ValueError(
+        f"unknown reward {name!r}: valid names are {', '.join(REWARDS)}, or your own function's import path "
+        f"'package.module:function'{hint}"
+    )
 
 
 def _parameters(name: str) -> dict[str, inspect.Parameter]:
@@ -65,6 +84,8 @@ def _check_options(name: str, options: dict[str, Any]) -> None:
 def get_reward(name: str, **options: Any) -> Callable[..., list]:
     """A new reward function `name` built with `options`; a clear error for unknown names/options."""
     _check_name(name)
+    if is_plugin(name):
+        return build_plugin(name, options)
     _check_options(name, options)
     return _FACTORIES[name](**options)
 
@@ -74,7 +95,10 @@ class RewardSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(description=f"Reward function, one of: {', '.join(REWARDS)}.")
+    name: str = Field(
+        description=f"Reward function, one of: {', '.join(REWARDS)}; or your own, by import path "
+        "'package.module:function' (imported when the recipe is validated; see rewards/plugins.py)."
+    )
     weight: float = Field(1.0, description="Weight of this reward in the weighted sum the trainer optimizes.")
     options: dict[str, Any] = Field(
         default_factory=dict,
@@ -95,6 +119,14 @@ class RewardSpec(BaseModel):
 
     @model_validator(mode="after")
     def _valid_options(self) -> "RewardSpec":
+        if is_plugin(self.name):
+            try:
+                build_plugin(self.name, self.options)
+            except PluginError as err:
+                if err.field is None:
+                    raise
+                raise _error_at(err.field, str(err), getattr(self, err.field)) from None
+            return self
         code_only = sorted(_CODE_ONLY_OPTIONS & set(self.options))
         if code_only:
             raise ValueError(f"reward {self.name!r}: option(s) {code_only} cannot be set in a recipe")
@@ -106,10 +138,19 @@ class RewardSpec(BaseModel):
 
     def build(self, tokenizer: Any = None) -> Callable[..., list]:
         """The reward function this spec describes (`tokenizer` goes to rewards that take one)."""
+        if is_plugin(self.name):
+            return build_plugin(self.name, self.options)
         options = dict(self.options)
         if tokenizer is not None and "tokenizer" in _parameters(self.name):
             options["tokenizer"] = tokenizer
         return get_reward(self.name, **options)
+
+
+def _error_at(field: str, message: str, value: Any) -> ValidationError:
+    """A validation error located at `field` of the spec (a recipe error then names
+    `stages.rl.rewards[1].name`, not just the list entry)."""
+    error = InitErrorDetails(type=PydanticCustomError("value_error", "{error}", {"error": message}), loc=(field,), input=value)
+    return ValidationError.from_exception_data("RewardSpec", [error])
 
 
 def build_rewards(

@@ -12,7 +12,9 @@ language (numbers.py), and decide:
 3. Otherwise (LaTeX, fractions, expressions, equations) math-verify decides, on the
    canonical number (when the prediction reads as one) or on the expression with its numbers
    rewritten in canonical form. It runs in the verifier pool (pool.py) with a hard deadline,
-   because sympy can hang or blow up on adversarial input.
+   because sympy can hang or blow up on adversarial input. An expression nesting brackets
+   more than `MAX_ANSWER_DEPTH` deep is wrong without it: no final answer nests that deep, and
+   sympy's parsers take time exponential in the depth (12 nested \\frac: 4 s).
 
 Outcomes are 1.0, 0.0, or `Unscorable` (error or timeout), which the rewards turn into None.
 """
@@ -35,6 +37,7 @@ from euro_post.data.languages import get_language
 
 MAX_ANSWER_CHARS = 1000
 MAX_GOLD_CHARS = 1000
+MAX_ANSWER_DEPTH = 8
 NUMERIC_TOLERANCE = Decimal("1e-6")
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,4})?")
 _LATEX_DELIMITED = ("$", "\\(", "\\[", "\\boxed")
@@ -111,7 +114,21 @@ def plan(text: str, gold: str, lang: str) -> Outcome | tuple[str, str]:
     gold_input = canonical_number(gold_value) if gold_value is not None else as_math_verify_input(gold)
     if predicted is not None:
         return gold_input, canonical_number(predicted)
+    if bracket_depth(answer) > MAX_ANSWER_DEPTH:
+        return 0.0
     return gold_input, as_math_verify_input(localize_expression(answer, lang))
+
+
+def bracket_depth(text: str) -> int:
+    """How deep (), [] and {} nest in `text` (a closing bracket with none open is ignored)."""
+    depth = deepest = 0
+    for ch in text:
+        if ch in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in ")]}" and depth:
+            depth -= 1
+    return deepest
 
 
 class _ResultCache:

@@ -27,7 +27,8 @@ class RLConfig(TrainConfig):
         "constant", description="Learning-rate schedule after warmup."
     )
     warmup_ratio: float = Field(0.0, ge=0, le=1, description="Fraction of max_steps spent warming up.")
-    data: DataSpec = Field(default_factory=DataSpec, description="Prompts with the columns the rewards need.")
+    data: DataSpec = Field(default_factory=DataSpec, description="Prompts with the columns the rewards need. A row whose `answer` (where math_accuracy scores) is "
+        "missing, null, empty or not a finite number is refused, not dropped: the run stops before training, naming its line.")
     rewards: list[RewardSpec] = Field(
         default_factory=_default_rewards, min_length=1, description="Reward functions and their weights."
     )

@@ -7,10 +7,9 @@ policy-gradient steps on those advantages (plus a KL term when beta > 0).
 
 from __future__ import annotations
 
-import torch
 from datasets import Dataset
-from euro_post.rewards import build_rewards, reward_stats
-from euro_post.rewards.guard import guard_reward
+from euro_post.rewards import reward_stats
+from euro_post.rewards.guard import build_guarded_rewards
 from euro_post.rl.config import RLConfig
 from euro_post.rl.language_metrics import LanguageMetrics
 from euro_post.rl.trainer import EuroGRPOTrainer
@@ -18,10 +17,11 @@ from transformers import TrainerCallback
 from trl import GRPOConfig
 
 from euro_post.data.rows import load_rows, rows_by_language
-from euro_post.models.loading import load_model, load_tokenizer
+from euro_post.models.kernels.dispatch import use_liger
+from euro_post.models.loading import load_policy, policy_options
 from euro_post.pipeline.stage import StageContext, StageResult
 from euro_post.training.consumption import ConsumptionCounter
-from euro_post.training.trainer_setup import StageCallback, lora_config, save_final, train, trainer_arguments
+from euro_post.training.trainer_setup import StageCallback, save_final, train, trainer_arguments
 
 
 class DrainOnEveryProcess(TrainerCallback):
@@ -36,17 +36,15 @@ class DrainOnEveryProcess(TrainerCallback):
 
 
 def run(cfg: RLConfig, ctx: StageContext) -> StageResult:
-    rows = load_rows(cfg.data, "prompts", ctx.languages, world=ctx.world())
+    rows = load_rows(cfg.data, "prompts", ctx.languages, world=ctx.world(), rewards=[spec.name for spec in cfg.rewards])
     ctx.log(f"{len(rows)} prompts in {len(rows_by_language(rows))} languages")
-    tokenizer = load_tokenizer(ctx.input_checkpoint, log=ctx.log)
-    model = load_model(ctx.input_checkpoint, cfg.precision)
-    if len(tokenizer) > model.get_input_embeddings().num_embeddings:
-        model.resize_token_embeddings(len(tokenizer))
+    # GRPO trains its policy in the training precision itself (bf16 on a GPU), not on fp32 master
+    # weights, and stops completions at the checkpoint's own EOS (after sft, <|im_end|> already).
+    policy = load_policy(ctx.input_checkpoint, **policy_options(cfg), log=ctx.log, fp32_master_weights=False,
+                         eos_at_turn_end=False)
+    model, tokenizer = policy.model, policy.tokenizer
 
-    funcs, weights = build_rewards(cfg.rewards, tokenizer=tokenizer)
-    names = [spec.name for spec in cfg.rewards]
-    # A reward that raises, hangs or returns junk leaves its completions unscored, until too often.
-    funcs = [guard_reward(f, name) for f, name in zip(funcs, names)]
+    funcs, weights, names = build_guarded_rewards(cfg.rewards, tokenizer=tokenizer)
     tracker = LanguageMetrics(dict(zip(names, weights)))
     funcs = [tracker.wrap(f, name, first=i == 0) for i, (f, name) in enumerate(zip(funcs, names))]
 
@@ -68,7 +66,7 @@ def run(cfg: RLConfig, ctx: StageContext) -> StageResult:
         use_vllm=cfg.use_vllm,
         vllm_mode="colocate",
         vllm_gpu_memory_utilization=cfg.vllm_gpu_memory_utilization,
-        use_liger_kernel=ctx.fused_loss != "off" and torch.cuda.is_available(),
+        use_liger_kernel=use_liger(ctx.fused_loss, log=ctx.log),
         shuffle_dataset=True,
     )
     trainer = EuroGRPOTrainer(
@@ -77,13 +75,12 @@ def run(cfg: RLConfig, ctx: StageContext) -> StageResult:
         args=args,
         train_dataset=Dataset.from_list(rows),
         processing_class=tokenizer,
-        peft_config=lora_config(cfg.lora),
+        peft_config=policy.peft_config,
         # The per-language means cover every process: each drains (and gathers) at every log.
         callbacks=[DrainOnEveryProcess(tracker), StageCallback(ctx, cfg.max_steps, extra_metrics=tracker.take_latest)],
         filter_zero_variance=cfg.zero_variance_groups == "filter",
         consumption=ConsumptionCounter(row_size=cfg.num_generations),  # rows are prompts
     )
-    trainer.consumption.attach(trainer)
     train(trainer, ctx)
     checkpoint = save_final(trainer.model, tokenizer, ctx)
     tokens = int(getattr(trainer, "_total_train_tokens", 0) or trainer.state.num_input_tokens_seen or 0)

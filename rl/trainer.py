@@ -7,17 +7,20 @@ from trl import GRPOTrainer
 
 from euro_post.training.consumption import ConsumptionCounter
 from euro_post.training.seeded_sampling import sample_keys, seeded_generation
+from euro_post.training.trainer import EuroTrainerMixin
 
 
-class EuroGRPOTrainer(GRPOTrainer):
+class EuroGRPOTrainer(EuroTrainerMixin, GRPOTrainer):
     """GRPOTrainer that can leave zero-advantage completions out of the loss entirely, and counts
-    the prompt and completion tokens of every completion it generates for training, per language."""
+    the prompt and completion tokens of every completion it generates for training, per language
+    (`consumption`). EuroTrainerMixin: what every euro-post trainer adds (euro_post/training/trainer.py)."""
 
     def __init__(self, *args, filter_zero_variance: bool = True, consumption: ConsumptionCounter | None = None, **kwargs):
         self.filter_zero_variance = filter_zero_variance
-        self.consumption = consumption  # counts every training completion, per language
         self._generating_for: list[str] = []  # the languages of the rows being generated for
         super().__init__(*args, **kwargs)
+        if consumption is not None:
+            self.count_consumption(consumption)  # counts every training completion, per language (_generate)
 
     def _generate_and_score_completions(self, inputs):
         self._generating_for = [row["lang"] for row in inputs]

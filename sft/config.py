@@ -21,10 +21,12 @@ class SFTConfig(TrainConfig):
     max_length: int = Field(
         512, ge=16, description="Tokens per training sequence; longer conversations are cut at the end."
     )
-    loss_on: Literal["assistant", "all"] = Field(
+    loss_on: Literal["assistant", "last_assistant", "all"] = Field(
         "assistant",
-        description='"assistant": loss only on what the assistant writes (its answer and end-of-turn token), '
-        "which needs a chat template with {% generation %} markers; \"all\": loss on every token.",
+        description='"assistant": loss only on what the assistant writes (its answers and their end-of-turn '
+        "tokens), found by the chat template's {% generation %} markers or, without them, by rendering each "
+        'conversation turn by turn; "last_assistant": only on the last answer of each conversation (for '
+        "templates that re-render earlier turns, e.g. dropping their reasoning); \"all\": on every token.",
     )
     packing: bool = Field(
         True,

@@ -1,9 +1,12 @@
 """Rows to training examples: render with the chat template, mark the tokens that carry the loss.
 
 An example is `{"lang", "input_ids", "labels"}` with `labels` = -100 wherever no loss is taken.
-With `loss_on="assistant"` the loss falls exactly on what the assistant writes, as the chat
-template's {% generation %} markers delimit it: for the project's ChatML that is the answer and
-its `<|im_end|>`, never the `<|im_start|>assistant\\n` header or any other turn.
+With `loss_on="assistant"` the loss falls exactly on what the assistant writes: for the project's
+ChatML that is the answer and its `<|im_end|>`, never the `<|im_start|>assistant\\n` header or any
+other turn. The chat template's {% generation %} markers delimit it where the template has them;
+other templates are rendered turn by turn (turns.py). `loss_on="last_assistant"` keeps the last
+answer of each conversation only (turn by turn, so any template that renders the conversation
+before it unchanged will do); `loss_on="all"` trains on every token.
 
 Rows that cannot be trained on are dropped and counted by reason, so that a stage can report
 them and refuse data that is mostly broken.
@@ -11,8 +14,11 @@ them and refuse data that is mostly broken.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from dataclasses import dataclass, field
+
+from euro_post.sft.turns import special_ids, turn_mask
 
 IGNORE = -100
 KNOWN_ROLES = ("system", "user", "assistant", "tool")
@@ -60,22 +66,25 @@ def check_messages(messages, where: str) -> None:
 @dataclass
 class Encoder:
     """Renders rows with `tokenizer`'s chat template (or `chat_template`, a training version with
-    {% generation %} markers of a known family's template) and builds their labels."""
+    {% generation %} markers of a known family's template) and builds their labels.
+
+    `masking` is how the assistant's tokens are found with loss_on="assistant": "markers" (the
+    template's {% generation %} markers), "turns" (rendering turn by turn), or None: markers where
+    the template has them, else turns.
+    """
 
     tokenizer: object
     max_length: int
     loss_on: str = "assistant"
     chat_template: str | None = None
-    assistant_markers: bool = True  # whether the template can mark the assistant's tokens
+    masking: str | None = None
 
     def encode(self, row: dict) -> tuple[dict, bool]:
         """One row -> ({"lang","input_ids","labels"}, truncated). Raises DroppedRow for an unusable row."""
         where = f"row {row.get('id', '?')}"
         if "messages" in row:
             check_messages(row["messages"], where)
-            if self.loss_on == "assistant" and not self.assistant_markers:
-                raise ValueError("loss_on='assistant' on conversations needs a chat template with {% generation %} markers")
-            input_ids, mask = self._render(row["messages"])
+            input_ids, mask = self._render(row["messages"], where=where)
         elif "prompt" in row and "completion" in row:
             input_ids, mask = self._prompt_completion(row["prompt"], row["completion"], where)
         else:
@@ -103,9 +112,12 @@ class Encoder:
             result.examples.append(example)
         return result
 
-    def _render(self, messages: list[dict], add_generation_prompt: bool = False) -> tuple[list[int], list[int]]:
+    def _render(self, messages: list[dict], add_generation_prompt: bool = False, where: str = "row") -> tuple[list[int], list[int]]:
         """Token ids of a conversation and its loss mask (1 = trained)."""
-        marked = self.loss_on == "assistant" and self.assistant_markers and not add_generation_prompt
+        if not add_generation_prompt and (self.loss_on == "last_assistant" or (self.loss_on == "assistant" and self._turns)):
+            return turn_mask(self.tokenizer, messages, self.chat_template, last_only=self.loss_on == "last_assistant",
+                             where=where, stop_ids=self._stop_ids)
+        marked = self.loss_on == "assistant" and not add_generation_prompt
         out = self.tokenizer.apply_chat_template(
             messages,
             tokenize=True,
@@ -117,14 +129,27 @@ class Encoder:
         input_ids = list(out["input_ids"])
         return input_ids, list(out["assistant_masks"]) if marked else [1] * len(input_ids)
 
+    @functools.cached_property
+    def _turns(self) -> bool:
+        """Whether the assistant's tokens are found turn by turn rather than by {% generation %} markers."""
+        if self.masking is not None:
+            return self.masking == "turns"
+        from trl.chat_template_utils import has_generation_markers
+
+        return not has_generation_markers(self.chat_template or self.tokenizer.chat_template or "")
+
+    @functools.cached_property
+    def _stop_ids(self) -> frozenset[int]:
+        return special_ids(self.tokenizer)
+
     def _prompt_completion(self, prompt, completion, where: str) -> tuple[list[int], list[int]]:
         """TRL's prompt/completion rows: the loss falls on the completion only (everywhere with loss_on="all")."""
         if isinstance(prompt, list) and isinstance(completion, list):
             check_messages(prompt + completion, where)
             if not any(m["role"] == "assistant" for m in completion):
                 raise DroppedRow("empty_assistant", f"{where}: the completion has no assistant turn")
-            full_ids, mask = self._render(prompt + completion)
-            prompt_ids, _ = self._render(prompt, add_generation_prompt=True)
+            full_ids, mask = self._render(prompt + completion, where=where)
+            prompt_ids, _ = self._render(prompt, add_generation_prompt=True, where=where)
         elif isinstance(prompt, str) and isinstance(completion, str):
             if not completion.strip():
                 raise DroppedRow("empty_assistant", f"{where}: the completion is empty")

@@ -16,6 +16,7 @@ from trl.trainer.sft_trainer import DataCollatorForLanguageModeling
 
 from euro_post.data.languages import LANGUAGE_CODES
 from euro_post.training import trainer_setup
+from euro_post.training.trainer import EuroTrainerMixin
 
 # Each token's language (its index in LANGUAGE_CODES): packing carries it along with the tokens, so
 # that a packed row's tokens count for their own conversation's language (euro_post/training/consumption.py).
@@ -92,9 +93,10 @@ def default_loss_path(fused_loss: str, device_type: str) -> str:
     return "trl_fused" if device_type in ("cuda", "xpu") else "chunked"
 
 
-class EuroSFTTrainer(SFTTrainer):
+class EuroSFTTrainer(EuroTrainerMixin, SFTTrainer):
     """SFTTrainer whose loss follows `loss_path` (see default_loss_path); all three give the same
-    numbers, the fused ones without ever holding the full logits."""
+    numbers, the fused ones without ever holding the full logits. EuroTrainerMixin: what every
+    euro-post trainer adds (euro_post/training/trainer.py)."""
 
     def __init__(self, *args, fused_loss: str = "auto", **kwargs):
         super().__init__(*args, **kwargs)

@@ -3,13 +3,43 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
+import network_guard
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+# No test, nor any process a test starts, may reach beyond this machine (tests/network_guard.py):
+# every attempt is refused and recorded, and fails the test during which it was recorded.
+NETWORK_LOG = Path(tempfile.mkdtemp(prefix="euro-post-network-"))
+os.environ.update(network_guard.child_env(os.environ, NETWORK_LOG))
+network_guard.install(NETWORK_LOG)
+_reported: set[str] = set()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    try:
+        return (yield)
+    finally:
+        attempts = {name: text for name, text in network_guard.attempts(NETWORK_LOG).items() if name not in _reported}
+        _reported.update(attempts)
+        if attempts:
+            pytest.fail(
+                f"{len(attempts)} attempt(s) to reach another machine during this test:\n\n" + "\n".join(attempts.values()),
+                pytrace=False,
+            )
+
+
+def pytest_sessionfinish(session):
+    shutil.rmtree(NETWORK_LOG, ignore_errors=True)
+
 
 # One sentence per language is enough for a tokenizer that round-trips every script.
 SAMPLE_TEXT = {

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import torch
 from euro_post.base_pretrain.corpus import pack
-from euro_post.rl import stage as rl_stage
+from euro_post.rewards import guard as reward_guard
 from euro_post.rl.language_metrics import LanguageMetrics
 from euro_post.sft.trainer import LANGUAGE_FIELD, consumed
 from trainer_hooks import on_trainer
@@ -85,7 +85,7 @@ def dense_reward(prompts, completions, completion_ids, **columns):
 
 @pytest.fixture(autouse=True)
 def cheap_rewards(monkeypatch):
-    monkeypatch.setattr(rl_stage, "build_rewards", lambda specs, tokenizer=None: ([dense_reward], [1.0]))
+    monkeypatch.setattr(reward_guard, "build_rewards", lambda specs, tokenizer=None: ([dense_reward], [1.0]))
 
 
 # -- independent measurements: what reached the model ------------------------------------------
@@ -218,7 +218,7 @@ def references(tiny_checkpoint, tmp_path_factory):
             run_dir = tmp_path_factory.mktemp(f"{stage}-whole")
             measured = Measured()
             with pytest.MonkeyPatch.context() as patch:
-                patch.setattr(rl_stage, "build_rewards", lambda specs, tokenizer=None: ([dense_reward], [1.0]))
+                patch.setattr(reward_guard, "build_rewards", lambda specs, tokenizer=None: ([dense_reward], [1.0]))
                 measure(stage, patch, measured)
                 manifest = run(stage, tiny_checkpoint, run_dir, **extra)
             made[key] = {"manifest": manifest, "measured": measured, "run_dir": run_dir}
@@ -287,7 +287,7 @@ def test_killed_and_resumed_run_counts_like_an_uninterrupted_one(stage, step, ex
     total = sum(reference["tokens_per_language"].values())
     assert 0 < sum(saved["tokens"].values()) <= total and (step == STEPS) == (sum(saved["tokens"].values()) == total)
     monkeypatch.undo()
-    monkeypatch.setattr(rl_stage, "build_rewards", lambda specs, tokenizer=None: ([dense_reward], [1.0]))
+    monkeypatch.setattr(reward_guard, "build_rewards", lambda specs, tokenizer=None: ([dense_reward], [1.0]))
     manifest = run(stage, tiny_checkpoint, tmp_path, **extra)
     assert manifest["resumed"] is True and manifest["status"] == "complete"
     for key in ("tokens_per_language", "rows_per_language"):

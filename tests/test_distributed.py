@@ -460,3 +460,26 @@ def test_sft_default_cpu_loss_syncs_gradients(tmp_path, tiny_checkpoint):
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
     # Step 1's gradient norm is computed after the all-reduce: unsynced, it is rank 0's own.
     assert _metric(tmp_path / "two", "sft", "grad_norm") == pytest.approx(_metric(tmp_path / "one", "sft", "grad_norm"), rel=1e-4)
+
+
+@pytest.mark.slow
+def test_euro_post_launch_runs_the_smoke_recipe_and_every_rank_exits_0(tmp_path):
+    """`euro-post launch --nproc 2 recipes/smoke.yaml`: every stage on two processes (the verifier
+    pools of GRPO included), and every rank ends through the CLI's shutdown with exit status 0."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
+           "TOKENIZERS_PARALLELISM": "false", distributed.RECORD_ENV: str(tmp_path / "records")}
+    for name in ("WORLD_SIZE", "RANK", "LOCAL_RANK"):
+        env.pop(name, None)
+    run_dir = tmp_path / "run"
+    result = subprocess.run([sys.executable, "-m", "euro_post.cli", "launch", "--nproc", "2", "recipes/smoke.yaml",
+                             "--run-dir", str(run_dir)], env=env, cwd=ROOT, capture_output=True, text=True,
+                            timeout=LAUNCH_TIMEOUT_S)
+    output = result.stdout + result.stderr
+    # The launcher exits 0 only when every rank did; a rank aborted at exit would say "terminate called".
+    assert result.returncode == 0, output[-3000:]
+    assert "terminate called" not in output and "FAILED" not in output, output[-3000:]
+    assert sorted((e["rank"], e["event"], e["completed"]) for e in _events(tmp_path / "records", "run")) == [
+        (0, "shutdown", True), (1, "shutdown", True)]
+    assert output.count("run complete:") == 1
+    stages = load_recipe(ROOT / "recipes" / "smoke.yaml").enabled_stages()
+    assert {name: read_manifest(run_dir / name)["status"] for name in stages} == dict.fromkeys(stages, "complete")

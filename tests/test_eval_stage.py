@@ -268,5 +268,5 @@ def test_user_eval_rows(tmp_path):
     assert [r["prompt"] for r in picked] == ["Frage 0", "Frage 1", "Frage 2", rows[-1]["prompt"]]
     assert [r["lang"] for r in eval_rows(config, ["fr"])] == ["fr"]
     path.write_text(json.dumps({"prompt": "x", "lang": "de"}) + "\n", encoding="utf-8")
-    with pytest.raises(DataError, match="row 1: an eval row needs a gold `answer`"):
+    with pytest.raises(DataError, match="eval.jsonl, line 1: `answer` is missing"):
         eval_rows(config, ["de"])

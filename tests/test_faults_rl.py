@@ -22,6 +22,7 @@ from euro_post.rewards import guard as reward_guard
 from euro_post.rewards.monitor import RewardHealthError
 from euro_post.rl import stage as rl_stage
 from safetensors.torch import load_file
+from trainer_hooks import kill_after_save
 
 from euro_post.data.rows import DataError
 from euro_post.pipeline import runner
@@ -77,17 +78,6 @@ def assert_same_state(a: dict, b: dict) -> None:
             assert torch.equal(value, b["optimizer"][index][slot]), (index, slot)
 
 
-def kill_after_save(monkeypatch, step: int) -> None:
-    """The process dies right after checkpoint-<step> became visible."""
-    publish = trainer_checkpoints.publish
-
-    def publish_then_die(folder, final, log=print):
-        published = publish(folder, final, log)
-        if final.name == f"checkpoint-{step}":
-            raise KeyboardInterrupt(f"killed after saving step {step}")
-        return published
-
-    monkeypatch.setattr(trainer_checkpoints, "publish", publish_then_die)
 
 
 def copy_run(source: Path, target: Path) -> Path:
@@ -105,7 +95,7 @@ def status(run_dir: Path) -> dict:
 @pytest.fixture(autouse=True)
 def dense_reward(monkeypatch):
     SEEN.clear()
-    monkeypatch.setattr(rl_stage, "build_rewards", lambda specs, tokenizer=None: ([low_ids], [1.0]))
+    monkeypatch.setattr(reward_guard, "build_rewards", lambda specs, tokenizer=None: ([low_ids], [1.0]))
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +104,7 @@ def reference(tiny_checkpoint, tmp_path_factory):
     run_dir = tmp_path_factory.mktemp("rl-reference")
     SEEN.clear()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(rl_stage, "build_rewards", lambda specs, tokenizer=None: ([low_ids], [1.0]))
+        patch.setattr(reward_guard, "build_rewards", lambda specs, tokenizer=None: ([low_ids], [1.0]))
         run(tiny_checkpoint, run_dir)
     state = final_state(run_dir)
     initial = load_file(Path(tiny_checkpoint) / "model.safetensors")
@@ -128,7 +118,7 @@ def killed_at_2(tiny_checkpoint, tmp_path_factory):
     run_dir = tmp_path_factory.mktemp("rl-killed") / "run"
     SEEN.clear()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(rl_stage, "build_rewards", lambda specs, tokenizer=None: ([low_ids], [1.0]))
+        patch.setattr(reward_guard, "build_rewards", lambda specs, tokenizer=None: ([low_ids], [1.0]))
         kill_after_save(patch, 2)
         with pytest.raises(KeyboardInterrupt):
             run(tiny_checkpoint, run_dir)
@@ -165,7 +155,7 @@ def test_resuming_in_the_middle_of_a_generation_batch_is_exact(tiny_checkpoint, 
         run(tiny_checkpoint, split, num_iterations=2, save_steps=1)
     assert trainer_checkpoints.read_marker(split / "rl" / "trainer" / "checkpoint-1")["extras"]["grpo_buffered"] is True
     monkeypatch.undo()
-    monkeypatch.setattr(rl_stage, "build_rewards", lambda specs, tokenizer=None: ([low_ids], [1.0]))
+    monkeypatch.setattr(reward_guard, "build_rewards", lambda specs, tokenizer=None: ([low_ids], [1.0]))
     run(tiny_checkpoint, split, num_iterations=2, save_steps=1)
     assert SEEN == seen_whole  # step 2 reused the buffered completions of step 1: no new generation
     assert_same_state(final_state(split), final_state(whole))
@@ -214,12 +204,13 @@ DRIVER = textwrap.dedent(
     import sys, time
     from pathlib import Path
     from euro_post.training import trainer_checkpoints
+    from euro_post.rewards import guard as reward_guard
     from euro_post.rl import stage as rl_stage
 
     def low_ids(prompts, completions, completion_ids, **columns):
         return [sum(t < 350 for t in ids) / max(len(ids), 1) for ids in completion_ids]
 
-    rl_stage.build_rewards = lambda specs, tokenizer=None: ([low_ids], [1.0])
+    reward_guard.build_rewards = lambda specs, tokenizer=None: ([low_ids], [1.0])
     recipe, mode, flag = sys.argv[1], sys.argv[2], Path(sys.argv[3])
     if mode == "slow":  # one second per step: time to signal it mid-run
         class Slow(rl_stage.StageCallback):
@@ -345,7 +336,7 @@ def test_rewards_that_raise_hang_or_return_junk_leave_completions_unscored(tiny_
         return low_ids(prompts, completions, completion_ids, **columns)
 
     monkeypatch.setattr(reward_guard, "REWARD_TIMEOUT_S", 1.0)
-    monkeypatch.setattr(rl_stage, "build_rewards", lambda specs, tokenizer=None: ([unreliable], [1.0]))
+    monkeypatch.setattr(reward_guard, "build_rewards", lambda specs, tokenizer=None: ([unreliable], [1.0]))
     start_time = time.monotonic()
     manifests = run(tiny_checkpoint, tmp_path, max_steps=6, save_steps=6)
     assert time.monotonic() - start_time < 120
@@ -365,12 +356,12 @@ def test_a_reward_that_keeps_failing_stops_the_run_and_keeps_its_checkpoints(tin
         return low_ids(prompts, completions, completion_ids, **columns)
 
     monkeypatch.setattr(reward_guard, "REWARD_HEALTH", {"max_error_rate": 0.25, "min_calls": 8})
-    monkeypatch.setattr(rl_stage, "build_rewards", lambda specs, tokenizer=None: ([broken_from_step_3], [1.0]))
+    monkeypatch.setattr(reward_guard, "build_rewards", lambda specs, tokenizer=None: ([broken_from_step_3], [1.0]))
     with pytest.raises(RewardHealthError, match="unreachable"):
         run(tiny_checkpoint, tmp_path)
     assert status(tmp_path)["status"] == "failed" and "format (guard)" in status(tmp_path)["error"]
     assert latest_trainer_checkpoint(tmp_path / "rl" / "trainer").name == "checkpoint-2"
-    monkeypatch.setattr(rl_stage, "build_rewards", lambda specs, tokenizer=None: ([low_ids], [1.0]))
+    monkeypatch.setattr(reward_guard, "build_rewards", lambda specs, tokenizer=None: ([low_ids], [1.0]))
     run(tiny_checkpoint, tmp_path)
     assert_same_state(final_state(tmp_path), reference)
 
@@ -404,8 +395,8 @@ def test_bad_data_files_stop_before_training_and_keep_the_last_results(tiny_chec
     expected = {
         "truncated": f"prompts.jsonl, line {len(lines)}: not valid JSON .*truncated",
         "malformed_row": "prompts.jsonl, line 4: not valid JSON",
-        "missing_column": "prompts.jsonl, row 6: a prompts row needs prompt",
-        "bad_lang": "prompts.jsonl, row 3: `lang` must be one of the 24 EU language codes, got 'xx'",
+        "missing_column": "prompts.jsonl, line 6: a prompts row needs prompt",
+        "bad_lang": "prompts.jsonl, line 3: `lang` must be one of the 24 EU language codes, got 'xx'",
         "empty": "prompts.jsonl: no prompts rows",
     }[damage]
     with pytest.raises(DataError, match=expected):
@@ -431,7 +422,7 @@ def test_a_corrupted_trainer_checkpoint_is_set_aside_and_the_previous_one_resume
     with pytest.raises(KeyboardInterrupt):
         run(tiny_checkpoint, run_dir)
     monkeypatch.undo()
-    monkeypatch.setattr(rl_stage, "build_rewards", lambda specs, tokenizer=None: ([low_ids], [1.0]))
+    monkeypatch.setattr(reward_guard, "build_rewards", lambda specs, tokenizer=None: ([low_ids], [1.0]))
     optimizer = run_dir / "rl" / "trainer" / f"checkpoint-{STEPS}" / "optimizer.pt"
     data = bytearray(optimizer.read_bytes())
     data[len(data) // 2] ^= 0xFF  # one flipped byte, same size

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import torch
 from safetensors.torch import load_file
-from trainer_hooks import on_trainer
+from trainer_hooks import offline_pairs_file, on_trainer
 from transformers import TrainerCallback
 
 from euro_post.pipeline import runner, stop_signals
@@ -32,20 +32,6 @@ WORLD = {"pretrain_documents_per_language": 12, "sft_per_language": 10, "rl_per_
          "max_operations": 2}
 
 
-def pairs_file(folder: Path) -> str:
-    """Offline preference pairs: the world's problems, its worked solution against a wrong answer."""
-    from euro_post.data.world import World, WorldConfig
-
-    path = folder / "pairs.jsonl"
-    if not path.exists():
-        world = World(WorldConfig(**WORLD), languages=["de", "fr"])
-        with open(path, "w", encoding="utf-8") as f:
-            for lang in ("de", "fr"):
-                for row in world.sft_rows(lang)[:8]:
-                    prompt, answer = row["messages"][0]["content"], row["messages"][-1]["content"]
-                    f.write(json.dumps({"id": row["id"], "lang": lang, "prompt": prompt, "chosen": answer,
-                                        "rejected": answer.rsplit("\n", 1)[0] + "\n?"}, ensure_ascii=False) + "\n")
-    return str(path)
 
 
 def stage_options(stage: str, checkpoint: str, folder: Path) -> dict:
@@ -55,7 +41,7 @@ def stage_options(stage: str, checkpoint: str, folder: Path) -> dict:
         return {**common, "max_length": 32, "eval_steps": 100, "validation_fraction": 0.1, "validation_blocks": 1}
     if stage == "sft":
         return {**common, "max_length": 512, "eval_rows_per_language": 0}
-    return {**common, "max_length": 512, "pairs": "offline", "data": {"path": pairs_file(folder)}}
+    return {**common, "max_length": 512, "pairs": "offline", "data": {"path": offline_pairs_file(folder, WORLD)}}
 
 
 def run(stage: str, checkpoint: str, run_dir: Path, data_dir: Path):

@@ -132,3 +132,63 @@ def test_optimizer_settings_reach_the_trainer(tmp_path):
     assert (pretrain["adam_beta1"], pretrain["adam_beta2"]) == (0.9, 0.95)  # pretraining's documented default
     assert sft["adam_beta2"] == 0.98
     assert "stages.sft.adam_beta2: must be < 1" in errors_of({"name": "t", "stages": {"sft": {"init_from": "m", "adam_beta2": 1.0}}})
+
+
+DUPLICATED_SFT = """name: dup
+stages:
+  sft:
+    init_from: some/model
+    learning_rate: 1.0e-5
+  rl:
+    max_steps: 2
+  sft:
+    init_from: some/model
+    learning_rate: 5.0
+"""
+
+
+def test_a_duplicate_key_is_refused_with_both_lines(tmp_path):
+    path = tmp_path / "x.yaml"
+    path.write_text(DUPLICATED_SFT)
+    with pytest.raises(RecipeError) as info:
+        load_recipe(path)
+    assert str(info.value) == f"{path}: duplicate key 'sft' at line 8 (first at line 3)"
+
+    nested = "name: dup\nstages:\n  sft:\n    init_from: m\n    learning_rate: 1.0e-5\n    max_steps: 4\n    learning_rate: 5.0\n"
+    path.write_text(nested)
+    with pytest.raises(RecipeError, match=r"duplicate key 'learning_rate' at line 7 \(first at line 5\)"):
+        load_recipe(path)
+    path.write_text("name: dup\nlanguages: [de]\nstages: {sft: {init_from: m, max_steps: 2, max_steps: 3}}\n")
+    with pytest.raises(RecipeError, match=r"duplicate key 'max_steps' at line 3 \(first at line 3\)"):
+        load_recipe(path)
+    with pytest.raises(RecipeError, match=r"--set 'stages.sft=\{a: 1, a: 2\}': duplicate key 'a'"):
+        apply_override({}, "stages.sft={a: 1, a: 2}")
+
+
+def test_yaml_merge_keys_may_still_be_overridden_and_objects_stay_refused(tmp_path):
+    path = tmp_path / "merge.yaml"
+    path.write_text("name: m\nx-common: &common {init_from: m, max_steps: 4}\nstages:\n  sft:\n    <<: *common\n    max_steps: 6\n")
+    with pytest.raises(RecipeError, match="x-common: unknown key"):  # parsed, then the schema speaks
+        load_recipe(path)
+    from euro_post.pipeline.recipe import load_yaml
+
+    assert load_yaml("a: &c {b: 1, c: 2}\nd:\n  <<: *c\n  c: 3\n") == {"a": {"b": 1, "c": 2}, "d": {"b": 1, "c": 3}}
+    path.write_text("name: !!python/object/apply:os.getcwd []\nstages: {sft: {init_from: m}}\n")
+    with pytest.raises(RecipeError, match="not valid YAML"):
+        load_recipe(path)
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_the_cli_refuses_a_duplicate_key_in_one_line(tmp_path, command):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    path = tmp_path / "x.yaml"
+    path.write_text(DUPLICATED_SFT)
+    args = [command, str(path)] + (["--run-dir", str(tmp_path / "run")] if command == "run" else [])
+    result = subprocess.run([sys.executable, "-m", "euro_post.cli", *args], capture_output=True, text=True,
+                            cwd=Path(__file__).resolve().parent.parent, timeout=120)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [f"euro-post: error: {path}: duplicate key 'sft' at line 8 (first at line 3)"]
+    assert result.stdout == "" and not (tmp_path / "run").exists()

@@ -178,3 +178,103 @@ def _child_scores(writer) -> None:
     _CACHE_CLEAR()  # make the child verify for itself rather than reuse the parent's verdicts
     scores = math_accuracy(prompts=None, **ROWS)
     writer.send((scores, get_pool().pids()))
+
+
+# -- megabyte completions: every reward in time linear in the length -------------------------
+MB = 1_000_000
+HOSTILE = {
+    "repeated_sum": "1+" * (MB // 2) + "1",
+    "repeated_sum_with_result": "1+" * (MB // 2) + "1=" + str(MB // 2 + 1),
+    "spaced_sum": "1 + " * (MB // 4) + "1",
+    "digit_run": "7" * MB,
+    "equals_signs": "1=" * (MB // 2),
+    "true_equations": "1+1=2\n" * (MB // 6),
+    "answer_markers": "Antwort: 5\n" * (MB // 11),
+    "bare_markers": "Answer:\n" * (MB // 8),
+    "nested_braces": "{" * (MB // 2) + "}" * (MB // 2),
+    "nested_boxed": "\\boxed{" * (MB // 7),
+    "nested_parens_answer": "x" * (MB - 2000) + "\nAntwort: " + "(" * 400 + "5" + ")" * 400,  # under MAX_ANSWER_CHARS
+    "no_spaces": "a" * MB,
+    "grouped_digits": "1 000 " * (MB // 6),
+    "separators": "1." * (MB // 2),
+    "minus_signs": "-" * MB,
+    "newlines": "\n" * MB,
+    "whitespace_after_sum": "1 + 1" + " " * MB,
+    "colons": "1 : " * (MB // 4),
+    "percentages": "5 % + " * (MB // 6),
+    "latex_wrappers": "\\text{" * (MB // 6),
+    "mixed_scripts": "Ωx1 " * (MB // 4),
+}
+
+
+def _hostile_rewards(tokenizer) -> dict:
+    """name -> score(text) for a de row whose gold answer is 5; numbers parsing included."""
+    from euro_post.rewards import get_reward
+    from euro_post.rewards.extract import extract_answer
+    from euro_post.rewards.numbers import parse_number
+
+    def row_reward(reward):
+        return lambda text: reward(prompts=None, completions=[text], answer=["5"], lang=["de"])[0]
+
+    math_accuracy.warm_up()
+    language_consistency.warm_up()  # loads the identifier model: a one-off cost, not a per-completion one
+    return {
+        "math_accuracy": row_reward(math_accuracy),
+        "format": row_reward(format_reward),
+        "language_consistency": row_reward(language_consistency),
+        "length_tokens": row_reward(length_penalty(512, 128, tokenizer=tokenizer)),
+        "length_words": row_reward(length_penalty(512, 128)),
+        "arithmetic": row_reward(get_reward("arithmetic")),
+        "extract_answer": lambda text: extract_answer(text, "de"),
+        "parse_number": lambda text: parse_number(text, "de"),
+    }
+
+
+# Scores that show what the reward makes of the input, beside its speed.
+HOSTILE_SCORES = {
+    ("math_accuracy", "answer_markers"): 1.0,
+    ("math_accuracy", "digit_run"): 0.0,
+    ("math_accuracy", "nested_parens_answer"): 0.0,  # nests too deep for a final answer: no math-verify call
+    ("format", "answer_markers"): 0.0,  # more than one answer line
+    ("arithmetic", "true_equations"): 1.0,
+    ("arithmetic", "repeated_sum_with_result"): 0.0,  # too long to be a step: counted, not computed
+    ("length_tokens", "digit_run"): -1.0,  # more characters than 512 tokens can hold: not tokenized
+}
+
+
+def test_every_reward_scores_a_hostile_megabyte_in_under_a_second(tiny_tokenizer):
+    # CPU time of this process: the machine is shared, so wall time would measure the neighbours.
+    # (math-verify runs in the verifier workers under its own deadline; none of these reach it.)
+    slow = []
+    for name, score in _hostile_rewards(tiny_tokenizer).items():
+        for case, text in HOSTILE.items():
+            started = time.process_time()
+            value = score(text)
+            spent = time.process_time() - started
+            if spent >= 1.0:
+                slow.append(f"{name} on {case}: {spent:.2f} s")
+            if (name, case) in HOSTILE_SCORES:
+                assert value == HOSTILE_SCORES[name, case], (name, case, value)
+    assert not slow, slow
+
+
+def test_the_length_reward_tokenizes_up_to_its_bound(tiny_tokenizer):
+    from euro_post.rewards.length import MAX_CHARS_PER_TOKEN
+
+    reward = length_penalty(16, 4, tokenizer=tiny_tokenizer)
+    bound = 16 * MAX_CHARS_PER_TOKEN
+    words = "Anna hat 12 Äpfel."  # 7 tokens
+    assert reward.lengths([words]) == [len(tiny_tokenizer(words, add_special_tokens=False)["input_ids"])] == [7]
+    at_bound = "a" * bound  # tokenized: a few letters a token, far over the limit
+    assert reward.lengths([at_bound])[0] > 16 and reward.lengths([at_bound + "a"]) == [17]  # not tokenized
+    assert reward(prompts=None, completions=[words, at_bound, at_bound + "a"]) == [0.0, -1.0, -1.0]
+
+
+def test_the_arithmetic_scan_reads_each_run_of_terms_once():
+    from euro_post.rewards.arithmetic import MAX_TEXT_CHARS, arithmetic_score, equations
+
+    text = "1 + 2 3 + 4 = 7, 12 345 + 1 = 12346 and 5 = 5 - 1 = 4"
+    assert list(equations(text)) == [("3 + 4", False, "7"), ("12 345 + 1", False, "12346"), ("5 - 1", False, "4")]
+    assert arithmetic_score("2 + 2 = 4\n" + "x" * MAX_TEXT_CHARS + "2 + 2 = 5", "en") == 1.0  # only the start is read
+    assert arithmetic_score("1+" * 600 + "1 = 601", "en") == 0.0  # over MAX_EQUATION_CHARS: not computed
+    assert arithmetic_score("1+" * 400 + "1 = 401", "en") == 1.0

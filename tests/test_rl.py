@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from euro_post.rewards import guard as reward_guard
 from euro_post.rl import stage as rl_stage
 
 from euro_post.pipeline import runner
@@ -22,7 +23,7 @@ def low_ids(prompts, completions, completion_ids, id, **columns):
 @pytest.fixture
 def easy_rewards(monkeypatch):
     SEEN.clear()
-    monkeypatch.setattr(rl_stage, "build_rewards", lambda specs, tokenizer=None: ([low_ids], [1.0]))
+    monkeypatch.setattr(reward_guard, "build_rewards", lambda specs, tokenizer=None: ([low_ids], [1.0]))
     return SEEN
 
 
@@ -99,7 +100,7 @@ def test_resume_continues_the_prompt_stream(tiny_checkpoint, tmp_path, easy_rewa
         runner.run_recipe(rl_recipe(tiny_checkpoint, split, **steps), split)
     assert json.loads((split / "rl" / "stage.json").read_text())["status"] == "interrupted"
     monkeypatch.undo()
-    monkeypatch.setattr(rl_stage, "build_rewards", lambda specs, tokenizer=None: ([low_ids], [1.0]))
+    monkeypatch.setattr(reward_guard, "build_rewards", lambda specs, tokenizer=None: ([low_ids], [1.0]))
     manifests = runner.run_recipe(rl_recipe(tiny_checkpoint, split, **steps), split)
     assert manifests["rl"]["resumed"] is True
     # The same prompts in the same order: none replayed, none skipped.

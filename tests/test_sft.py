@@ -12,7 +12,7 @@ import torch
 from euro_post.sft.encode import IGNORE, Encoder
 from euro_post.sft.mixing import apportion, mix_languages, mixing_weights, split_holdout
 from euro_post.sft.stage import DataQualityError, check_drops
-from euro_post.sft.template import ChatTemplateError, choose_template
+from euro_post.sft.template import check_template, choose_template
 from euro_post.sft.trainer import LOSS_PATHS, default_loss_path
 
 from euro_post.models.chat_template import CHAT_TEMPLATE
@@ -149,7 +149,7 @@ def test_loss_on_all_trains_every_token(tiny_tokenizer):
 # -- templates ----------------------------------------------------------------------------------
 
 
-def test_template_without_generation_markers_is_refused(tmp_path, tiny_checkpoint, tiny_tokenizer, rows_file):
+def test_template_without_generation_markers_is_masked_turn_by_turn(tmp_path, tiny_checkpoint, tiny_tokenizer):
     foreign = tmp_path / "foreign"
     shutil.copytree(tiny_checkpoint, foreign)
     tokenizer_config = foreign / "tokenizer_config.json"
@@ -159,25 +159,28 @@ def test_template_without_generation_markers_is_refused(tmp_path, tiny_checkpoin
     for extra in foreign.glob("chat_template.*"):
         extra.unlink()
 
-    recipe = sft_recipe(tmp_path, str(foreign), data={"path": rows_file})
-    with pytest.raises(ChatTemplateError, match=r"generation %\}.*loss_on: all"):
-        run_recipe(recipe)
-    assert read_manifest(tmp_path / "sft" / "sft")["status"] == "failed"
-
+    # The same text as the project's template renders, and the same tokens trained, found turn by turn.
+    tokenizer = type(tiny_tokenizer).from_pretrained(str(foreign))
+    assert tokenizer.chat_template == FOREIGN_TEMPLATE
+    rows = [{"id": lang, "lang": lang, "messages": messages} for lang, messages in CONVERSATIONS.items()]
+    choice = check_template(tokenizer, str(foreign), "assistant", rows)
+    assert (choice.masking, choice.chat_template) == ("turns", None)
+    for row in rows:
+        assert Encoder(tokenizer, 1024, masking=choice.masking).encode(row) == Encoder(tiny_tokenizer, 1024).encode(row)
     # Asking for the loss on whole conversations is allowed, and then every token is trained.
-    tiny_tokenizer_copy = type(tiny_tokenizer).from_pretrained(str(foreign))
-    assert tiny_tokenizer_copy.chat_template == FOREIGN_TEMPLATE
-    choice = choose_template(tiny_tokenizer_copy, str(foreign), "all", conversational=True)
-    assert not choice.assistant_markers
+    assert not choose_template(tokenizer, str(foreign), "all", conversational=True).assistant_markers
 
 
 def test_known_family_template_gets_trl_training_version(tiny_checkpoint):
+    """Qwen3's template drops earlier answers' reasoning, so a conversation of several turns cannot be
+    masked turn by turn: TRL's training version of the template is used instead."""
     from transformers import AutoTokenizer
     from trl.chat_template_utils import qwen3_chat_template
 
     tokenizer = AutoTokenizer.from_pretrained(tiny_checkpoint)
     tokenizer.chat_template = qwen3_chat_template
-    choice = choose_template(tokenizer, "qwen3-like", "assistant", conversational=True)
+    rows = [{"id": lang, "lang": lang, "messages": messages} for lang, messages in CONVERSATIONS.items()]
+    choice = check_template(tokenizer, "qwen3-like", "assistant", rows)
     assert choice.assistant_markers and choice.chat_template not in (None, qwen3_chat_template)
     example, _ = Encoder(tokenizer, 512, chat_template=choice.chat_template).encode({"lang": "el", "messages": CONVERSATIONS["el"]})
     trained = tokenizer.decode([t for t in example["labels"] if t != IGNORE])
@@ -271,8 +274,9 @@ def test_loss_path_follows_the_fused_switch_and_device():
 @pytest.mark.parametrize("loss_path", LOSS_PATHS)
 def test_packed_batch_loss_equals_the_unpacked_losses(tmp_path, tiny_checkpoint, tiny_tokenizer, loss_path):
     import torch.nn.functional as F
-    from euro_post.sft.stage import build_trainer, load_for_training
+    from euro_post.sft.stage import build_trainer
 
+    from euro_post.models.loading import load_policy, policy_options
     from euro_post.pipeline.stage import StageContext
 
     fused_loss = "off" if loss_path == "full_logits" else "on"
@@ -282,7 +286,7 @@ def test_packed_batch_loss_equals_the_unpacked_losses(tmp_path, tiny_checkpoint,
     })
     config, ctx = recipe.stages.sft, StageContext("sft", recipe, tmp_path, tiny_checkpoint)
     examples = Encoder(tiny_tokenizer, 256).encode_all(conversation_rows(8)).examples
-    model, _ = load_for_training(tiny_checkpoint, config, tiny_tokenizer, None, ctx)
+    model = load_policy(tiny_checkpoint, **policy_options(config), tokenizer=tiny_tokenizer).model
     trainer = build_trainer(config, ctx, model, tiny_tokenizer, examples, {}, None, [])
     trainer.loss_path = loss_path  # TRL's fused head is the CUDA default; on CPU it must agree too
     batch = next(iter(trainer.get_train_dataloader()))

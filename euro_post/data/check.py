@@ -4,17 +4,20 @@ has, how many the stage can use, and how many it would drop or refuse, counted b
 Nothing is tokenized, no model is loaded. Every row is checked (where the stage itself stops at
 the first bad one):
 
-- invalid (the run would stop on them): unreadable lines (`invalid_json`, a `truncated_line` at
-  the end of a cut-off file), `not_an_object`, `missing_columns` (the schema of euro_post.data.rows),
-  `bad_lang`, stage shapes (`bad_prompt`, `bad_shape`, `missing_answer` when math_accuracy
-  scores the rows);
+- invalid (the run would stop on them): whatever euro_post.data.rows.checked_rows refuses, the
+  same judge the stages load their rows with (`unreadable_file`, `invalid_json`, a
+  `truncated_line` at the end of a cut-off file, `not_an_object`, `missing_columns`, `bad_lang`,
+  `bad_text`, `bad_prompt`, `mixed_types`, `missing_answer` / `bad_answer` when math_accuracy or
+  evaluation scores the rows), and preference's `bad_shape`;
 - dropped (the stage skips and counts them): the stage's own row checks, e.g. sft's
   `empty_conversation`, `missing_role`, `unknown_role`, `bad_content`, `empty_assistant`, and
   preference's `empty_prompt`, `empty_chosen`, `empty_rejected`, `identical`;
 - other languages: rows in languages the recipe does not train on (left out, not an error).
 
 Checks that need the tokenizer (sft's `no_trainable_tokens`, pairs whose prompt fills
-max_length) happen when the stage runs.
+max_length) happen when the stage runs. `euro-post run` refuses, before any stage trains, data
+that cannot be loaded (`refuse_bad_data`: anything invalid above, or no usable row), with the first
+refusal in one line; a stage's `max_drop_fraction` the stage applies itself, with its own counts.
 """
 
 from __future__ import annotations
@@ -25,17 +28,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from euro_post.data.languages import LANGUAGES
-from euro_post.data.rows import REQUIRED, DataError, _read_file
-
-FILE_SUFFIXES = (".jsonl", ".json", ".parquet")
-# Reasons for which euro_post.data.rows.load_rows raises, naming the file and row.
-LOAD_ERRORS = frozenset({"unreadable_file", "invalid_json", "truncated_line", "not_an_object", "missing_columns", "bad_lang"})
+from euro_post.data.rows import FILE_SUFFIXES, DataError, checked_rows, data_files
 
 
 @dataclass
 class DataReport:
     stage: str
     source: str
+    kind: str = ""  # of rows: pretrain, sft, preference, prompts or eval
     rows: int = 0
     usable: int = 0
     invalid: Counter = field(default_factory=Counter)
@@ -45,6 +45,7 @@ class DataReport:
     max_drop_fraction: float | None = None
     error: str | None = None  # the data cannot be read at all
     note: str | None = None  # not checked here, and why
+    first_refusal: str | None = None  # the first invalid file, line or row, as the stage would raise it
 
     @property
     def fails(self) -> bool:
@@ -60,10 +61,26 @@ class DataReport:
 
     @property
     def stops_loading(self) -> bool:
-        """What euro_post.data.rows itself refuses (the stage stops before any training on it)."""
+        """The stage refuses this data as it loads it, before any training: what checked_rows
+        refuses (the judge of euro_post.data.rows.load_rows too), or no usable row at all."""
         if self.note:
             return False
-        return self.error is not None or self.usable == 0 or any(reason in LOAD_ERRORS for reason in self.invalid)
+        return self.error is not None or bool(self.invalid) or self.usable == 0
+
+    def refusal(self) -> str | None:
+        """Why the stage would refuse this data, in one line (what it raises first), or None."""
+        if not self.fails:
+            return None
+        if self.error or self.first_refusal:
+            return self.error or self.first_refusal
+        dropped = sum(self.dropped.values())
+        counts = ", ".join(f"{reason} {n} (first at {self.first[reason]})" for reason, n in sorted(self.dropped.items()))
+        if self.rows == 0:
+            return f"{self.source}: no {self.kind} rows (the file is empty)"
+        if self.usable == 0:
+            return f"{self.source}: no usable rows in the recipe's languages" + (f" ({counts})" if counts else "")
+        return (f"{self.source}: {dropped} of {self.usable + dropped} rows cannot be trained on ({counts}), more than "
+                f"max_drop_fraction {self.max_drop_fraction}")
 
     def lines(self) -> list[str]:
         head = f"  data {self.stage:<12} {self.source}"
@@ -81,8 +98,28 @@ class DataReport:
                 out += [f"        {reason}: first at {self.first[reason]}" for reason in sorted(counts)]
         if self.fails and not self.invalid:
             limit = f" (max_drop_fraction {self.max_drop_fraction})" if self.max_drop_fraction is not None else ""
-            out.append(f"      the stage would refuse this data: too few usable rows{limit}")
+            reason = self.refusal() if self.rows == 0 else f"too few usable rows{limit}"
+            out.append(f"      the stage would refuse this data: {reason}")
         return out
+
+
+def refuse_bad_data(recipe, run_dir) -> None:
+    """Raise DataError, in one line, when the data of a stage still to run (not complete in
+    `run_dir`) cannot be loaded: called before any stage trains, so that bad data costs nothing."""
+    for name in recipe.enabled_stages():
+        if _complete(Path(run_dir) / name):
+            continue  # skipped, or checked by refuse_unloadable before it is run again
+        for report in check_recipe_data(recipe, only=name):
+            if report.stops_loading:  # a stage's drop limit is the stage's to apply, with its own counts
+                raise DataError(f"stages.{name}.data: {report.refusal()}; nothing was trained "
+                                "(`euro-post validate` lists every bad row)")
+
+
+def _complete(stage_dir: Path) -> bool:
+    try:
+        return json.loads((stage_dir / "stage.json").read_text()).get("status") == "complete"
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def refuse_unloadable(recipe, name: str) -> None:
@@ -113,44 +150,47 @@ def check_recipe_data(recipe, only: str | None = None) -> list[DataReport]:
 
 
 def check_data(stage: str, spec, kind: str, config, languages: list[str]) -> DataReport:
-    report = DataReport(stage, spec.path, max_drop_fraction=getattr(config, "max_drop_fraction", None))
+    report = DataReport(stage, spec.path, kind, max_drop_fraction=getattr(config, "max_drop_fraction", None))
     if spec.path == "world":
         report.note = "the embedded world (generated, always well formed)"
         return report
     path = Path(spec.path)
-    if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix in FILE_SUFFIXES + (".txt",) and (spec.split in p.stem or p.suffix == ".txt"))
-    elif path.exists():
-        files = [path]
-    elif path.suffix in FILE_SUFFIXES + (".txt",) or spec.path.startswith((".", "/")):
-        report.error = f"{path}: data file not found"
-        return report
-    else:
-        report.note = "a hub dataset (checked when the run downloads it)"
-        return report
-    if not files:
-        report.error = f"{path}: no .jsonl/.json/.parquet file for split {spec.split!r} in this folder"
-        return report
-    needs_answer = kind in ("prompts", "eval") and "math_accuracy" in _reward_names(config, kind)
-    for file in files:
-        if file.suffix == ".txt":
+    if kind == "pretrain" and _is_text_corpus(path):
+        if not path.exists():
+            report.error = f"{path}: data file not found"
+            return report
+        for file in sorted(path.glob("*.txt")) if path.is_dir() else [path]:
             _check_text(report, file, spec, languages)
+        return report
+    try:
+        if data_files(spec) is None:
+            report.note = "a hub dataset (checked when the run downloads it)"
+            return report
+    except DataError as err:
+        report.error = str(err)
+        return report
+    rewards = [reward.name for reward in getattr(config, "rewards", [])]
+    for where, row, problem in checked_rows(spec, kind, rewards):
+        report.rows += 1
+        if problem is not None:
+            _count(report, report.invalid, problem.reason, where, problem.message)
             continue
-        for where, row, problem in _rows(file):
-            report.rows += 1
-            if problem:
-                _count(report, report.invalid, problem, where)
-                continue
-            if spec.lang:
-                row.setdefault("lang", spec.lang)
-            reason, bucket = _check_row(row, kind, needs_answer)
-            if reason:
-                _count(report, report.invalid if bucket == "invalid" else report.dropped, reason, where)
-            elif row["lang"] not in languages:
-                report.other_languages += 1
-            else:
-                report.usable += 1
+        reason, bucket = _check_row(row, kind)
+        if reason:
+            _count(report, report.invalid if bucket == "invalid" else report.dropped, reason, where)
+        elif row["lang"] not in languages:
+            report.other_languages += 1
+        else:
+            report.usable += 1
     return report
+
+
+def _is_text_corpus(path: Path) -> bool:
+    """Plain text, as base_pretrain reads it: a .txt file, or a folder of .txt files and no other data."""
+    if path.suffix == ".txt":
+        return True
+    suffixes = {p.suffix for p in path.iterdir() if p.is_file()} if path.is_dir() else set()
+    return ".txt" in suffixes and not set(FILE_SUFFIXES) & suffixes
 
 
 def _kind(name: str, config) -> str | None:
@@ -167,57 +207,15 @@ def _kind(name: str, config) -> str | None:
     return None
 
 
-def _reward_names(config, kind: str) -> set[str]:
-    if kind == "eval":
-        return {"math_accuracy"}  # evaluation always scores answers
-    return {spec.name for spec in getattr(config, "rewards", [])}
-
-
-def _rows(file: Path):
-    """(where, row, problem) for every row; problem names why a line is not a row."""
-    if file.suffix != ".jsonl" and not (file.suffix == ".json" and not file.read_text(encoding="utf-8").lstrip().startswith("[")):
-        try:
-            rows = _read_file(file)
-        except (DataError, OSError, ValueError) as err:  # pyarrow's errors are ValueErrors
-            yield f"{file}", None, f"unreadable_file: {err}"
-            return
-        for index, row in enumerate(rows, start=1):
-            yield f"{file}, row {index}", row, None if isinstance(row, dict) else "not_an_object"
-        return
-    lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
-    last = max((i for i, line in enumerate(lines, start=1) if line.strip()), default=0)
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        where = f"{file}, line {number}"
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
-            yield where, None, "truncated_line" if number == last and line.lstrip().startswith("{") else "invalid_json"
-            continue
-        yield where, row, None if isinstance(row, dict) else "not_an_object"
-
-
-def _check_row(row: dict, kind: str, needs_answer: bool) -> tuple[str | None, str]:
-    """(reason, "invalid" | "dropped") for a row the stage cannot use, else (None, "")."""
-    options = REQUIRED["prompts" if kind == "eval" else kind]
-    if not any(all(col in row for col in option) for option in options):
-        return "missing_columns", "invalid"
-    if row.get("lang") not in LANGUAGES:
-        return "bad_lang", "invalid"
+def _check_row(row: dict, kind: str) -> tuple[str | None, str]:
+    """(reason, "invalid" | "dropped") for a row checked_rows accepted that the stage's own rules
+    refuse or skip, else (None, "")."""
     if kind == "pretrain":
-        if not isinstance(row["text"], str):
-            return "bad_text", "invalid"
         return ("empty_text", "dropped") if not row["text"].strip() else (None, "")
     if kind == "sft":
         return _sft_drop(row)
     if kind == "preference":
         return _pair_drop(row)
-    prompt = row["prompt"]
-    if not (isinstance(prompt, str) or (isinstance(prompt, list) and all(isinstance(m, dict) and "role" in m and "content" in m for m in prompt))):
-        return "bad_prompt", "invalid"
-    if needs_answer and row.get("answer") in (None, ""):
-        return "missing_answer", "invalid"
     return None, ""
 
 
@@ -242,14 +240,13 @@ def _sft_drop(row: dict) -> tuple[str | None, str]:
 
 
 def _pair_drop(row: dict) -> tuple[str | None, str]:
-    from euro_post.preference.offline import FIELDS, PairDataError, _check_shape, _drop_reason
+    from euro_post.pipeline.stages import STAGES
 
+    check = STAGES["preference"].row_check_function()  # the stage's own rule, so that both agree
     try:
-        for name in FIELDS:
-            _check_shape(row[name], name, 0, "")
-    except PairDataError:
+        reason = check(row)
+    except DataError:
         return "bad_shape", "invalid"
-    reason = _drop_reason(row)
     return (reason, "dropped") if reason else (None, "")
 
 
@@ -257,7 +254,12 @@ def _check_text(report: DataReport, file: Path, spec, languages: list[str]) -> N
     if spec.lang is None or spec.lang not in LANGUAGES:
         report.error = f"{file}: plain-text corpora carry no language; set data.lang to an EU language code"
         return
-    for number, paragraph in enumerate(file.read_text(encoding="utf-8", errors="replace").split("\n\n"), start=1):
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:  # as base_pretrain.corpus says it
+        report.error = f"{file}: not UTF-8 text ({err.reason} at byte {err.start})"
+        return
+    for number, paragraph in enumerate(text.split("\n\n"), start=1):
         report.rows += 1
         if not paragraph.strip():
             _count(report, report.dropped, "empty_text", f"{file}, paragraph {number}")
@@ -267,7 +269,8 @@ def _check_text(report: DataReport, file: Path, spec, languages: list[str]) -> N
             report.usable += 1
 
 
-def _count(report: DataReport, counter: Counter, reason: str, where: str) -> None:
-    key, _, detail = reason.partition(": ")
-    counter[key] += 1
-    report.first.setdefault(key, where + (f" ({detail})" if detail else ""))
+def _count(report: DataReport, counter: Counter, reason: str, where: str, message: str | None = None) -> None:
+    counter[reason] += 1
+    report.first.setdefault(reason, where + (f" ({message})" if message else ""))
+    if counter is report.invalid and report.first_refusal is None:
+        report.first_refusal = f"{where}: {message or reason}"

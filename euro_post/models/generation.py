@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 from dataclasses import dataclass
+from typing import Callable
 
 import torch
 
@@ -42,6 +43,7 @@ def generate(
     num_samples: int = 1,
     batch_size: int = 16,
     seed: int = 0,
+    on_batch: Callable[[int], None] | None = None,
 ) -> list[list[str]]:
     """Completion texts, `num_samples` per prompt; temperature 0 is greedy decoding."""
     results = generate_completions(
@@ -54,6 +56,7 @@ def generate(
         num_samples=num_samples,
         batch_size=batch_size,
         seed=seed,
+        on_batch=on_batch,
     )
     return [[c.text for c in samples] for samples in results]
 
@@ -69,8 +72,12 @@ def generate_completions(
     num_samples: int = 1,
     batch_size: int = 16,
     seed: int = 0,
+    on_batch: Callable[[int], None] | None = None,
 ) -> list[list[Completion]]:
-    """Like `generate`, with the generated token ids and whether each sequence ended by itself."""
+    """Like `generate`, with the generated token ids and whether each sequence ended by itself.
+
+    `on_batch(n)` is called after each batch with the number of completions it finished (every
+    sample of a prompt counts, greedy ones too), e.g. to move a progress line on."""
     if max_new_tokens < 1 or batch_size < 1 or num_samples < 1:
         raise ValueError(
             f"max_new_tokens, batch_size and num_samples must be >= 1, got {max_new_tokens}, {batch_size}, {num_samples}"
@@ -107,6 +114,8 @@ def generate_completions(
                     text_ids = ids[:-1] if done else ids
                     text = tokenizer.decode(text_ids, skip_special_tokens=True)
                     out[job] = Completion(text=text, token_ids=ids, finished=done)
+                if on_batch is not None:
+                    on_batch(len(batch) * (num_samples if greedy else 1))
     finally:
         model.train(was_training)
     if greedy:
@@ -184,6 +193,12 @@ def _accepts(model, name: str) -> bool:
         return False
 
 
+def _cache_field(outputs) -> str:
+    """The name transformers gives the KV cache, in the model's output and as its argument: `cache`
+    since transformers 5.x (where `past_key_values` is deprecated), `past_key_values` before."""
+    return "cache" if hasattr(outputs, "cache") else "past_key_values"
+
+
 def _decode_batch(model, prompts, budget, stop_ids, pad_id, device, temperature, top_p, generators):
     """Generate for one batch of prompts; return each row's new token ids and whether it ended."""
     width = max(len(p) for p in prompts)
@@ -198,7 +213,8 @@ def _decode_batch(model, prompts, budget, stop_ids, pad_id, device, temperature,
     stop = torch.tensor(sorted(stop_ids), device=device)
 
     outputs = model(input_ids=input_ids, attention_mask=attention, position_ids=positions, use_cache=True, **extra)
-    cache = outputs.past_key_values
+    cache_name = _cache_field(outputs)
+    cache = getattr(outputs, cache_name)
     generated: list[list[int]] = [[] for _ in prompts]
     finished = [False] * len(prompts)
     active = list(range(len(prompts)))  # rows still in the batch, in cache order
@@ -229,11 +245,11 @@ def _decode_batch(model, prompts, budget, stop_ids, pad_id, device, temperature,
             input_ids=tokens[:, None],
             attention_mask=attention,
             position_ids=next_position,
-            past_key_values=cache,
             use_cache=True,
+            **{cache_name: cache},
             **extra,
         )
-        cache = outputs.past_key_values
+        cache = getattr(outputs, cache_name)
         next_position = next_position + 1
     return generated, finished
 

@@ -67,9 +67,13 @@ def remove_partials(final: Path) -> None:
 
 def save_pretrained_atomic(model, tokenizer, final: str | Path, extra_files: dict[str, str] | None = None) -> Path:
     """Save a Hugging Face model + tokenizer (safetensors) so `final` appears only when complete."""
+    from euro_post.pipeline.progress import FolderProgress, model_bytes  # progress imports this module
+
     final = Path(final)
     with atomic_directory(final) as tmp:
-        model.save_pretrained(tmp, safe_serialization=True)
+        # A large model takes minutes to write: progress under its stage's name (runs/<run>/<stage>/checkpoint).
+        with FolderProgress(final.parent.name, tmp, model_bytes(model), label="writing checkpoint "):
+            model.save_pretrained(tmp, safe_serialization=True)
         if tokenizer is not None:
             tokenizer.save_pretrained(tmp)
         for name, text in (extra_files or {}).items():

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from euro_post.pipeline.trackers import check_report_to
 
 
 class Config(BaseModel):
@@ -51,6 +53,14 @@ class LoraSpec(Config):
     )
 
 
+# What a stage (or the eval) may run from a checkpoint it loads (euro_post/models/model_folder.py).
+TRUST_REMOTE_CODE = (
+    "Run the Python code a checkpoint ships (`auto_map` in its config.json); only for checkpoints whose code you have read."
+)
+ALLOW_PICKLE_WEIGHTS = (
+    "Load pickle weights (pytorch_model.bin), which run code when loaded; safetensors is the supported format."
+)
+
 LrScheduler = Literal["cosine", "linear", "constant", "warmup_stable_decay"]
 Precision = Literal["auto", "fp32", "bf16"]
 
@@ -83,6 +93,18 @@ class TrainConfig(Config):
     precision: Precision = Field("auto", description='"auto": bf16 on a GPU that supports it, fp32 elsewhere.')
     gradient_checkpointing: bool = Field(False, description="Recompute activations in backward to save memory.")
     lora: LoraSpec | None = Field(None, description="Train low-rank adapters instead of all weights.")
+    trust_remote_code: bool = Field(False, description=TRUST_REMOTE_CODE)
+    allow_pickle_weights: bool = Field(False, description=ALLOW_PICKLE_WEIGHTS)
+    report_to: list[str] | None = Field(
+        None,
+        description="Experiment trackers for this stage's metrics, overriding the recipe's report_to "
+        "([] sends this stage to none); default: the recipe's.",
+    )
+
+    @field_validator("report_to", mode="before")
+    @classmethod
+    def _known_trackers(cls, value):
+        return check_report_to(value)
 
     @model_validator(mode="after")
     def _warmup_fits(self):

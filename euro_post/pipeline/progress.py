@@ -13,6 +13,9 @@ import sys
 import time
 from pathlib import Path
 
+from euro_post.pipeline import trackers
+from euro_post.pipeline.checkpoint_io import atomic_write_text
+
 
 class MetricsWriter:
     def __init__(self, path: str | Path):
@@ -23,19 +26,31 @@ class MetricsWriter:
         record = {"step": int(step), **{k: _plain(v) for k, v in values.items()}}
         with open(self.path, "a", encoding="utf-8") as f:
             f.write(json.dumps(record, ensure_ascii=False) + "\n")
+        trackers.forward_metrics(self.path, record)  # the run's experiment trackers, if it has any
         return record
 
     def truncate_after(self, step: int) -> None:
-        """On resume, drop lines logged after the checkpoint we resume from (they will be logged again)."""
+        """On resume, drop lines logged after the checkpoint we resume from (they will be logged again).
+
+        The file is replaced in one rename: a kill during the truncation leaves the old file whole."""
         if not self.path.exists():
             return
         kept = [line for line in self.read() if line["step"] <= step]
-        self.path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in kept), encoding="utf-8")
+        atomic_write_text(self.path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in kept))
 
     def read(self) -> list[dict]:
+        """Every record, in order. A line cut short by a kill while it was written is left out."""
         if not self.path.exists():
             return []
-        return [json.loads(line) for line in self.path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        records = []
+        for line in self.path.read_text(encoding="utf-8").splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue  # blank, or torn: the step it belonged to is logged again on resume
+            if isinstance(record, dict) and "step" in record:
+                records.append(record)
+        return records
 
 
 def _plain(value):
@@ -47,10 +62,15 @@ def _plain(value):
 
 
 class Progress:
-    """`[sft] step 40/200  loss 1.234  12.3 s/it  eta 3m10s`, throttled on non-terminals."""
+    """`[sft] step 40/200  loss 1.234  2.1 s/step  eta 3m10s`, throttled on non-terminals.
 
-    def __init__(self, stage: str, total: int, stream=None, interval: float = 30.0):
+    With another unit it counts work of any kind, e.g. `Progress("eval", 480, unit="completions",
+    label="rl: ")` shows `[eval] rl: 120/480 completions  3.2 completions/s  eta 1m52s`;
+    `advance(n)` moves it on by n."""
+
+    def __init__(self, stage: str, total: int, stream=None, interval: float = 30.0, unit: str = "step", label: str = ""):
         self.stage, self.total = stage, max(int(total), 1)
+        self.unit, self.label = unit, label
         self.stream = stream or sys.stderr
         self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
         self.interval = interval
@@ -58,11 +78,18 @@ class Progress:
         self.start_step = None
         self.last_print = 0.0
         self.printed_done = False
+        self.count = 0
+
+    def advance(self, n: int = 1, **values) -> None:
+        if self.start_step is None:
+            self.start_step = 0  # counted from creation on: the first piece already has a rate
+        self.update(self.count + n, **values)
 
     def update(self, step: int, **values) -> None:
         now = time.monotonic()
         if self.start_step is None:
             self.start_step, self.start = step, now
+        self.count = step
         done = step >= self.total
         if done and self.printed_done:
             return  # evaluations logged after the last step would repeat the final line
@@ -70,14 +97,19 @@ class Progress:
             return
         self.printed_done = done
         self.last_print = now
+        rate = ""
+        if step > self.start_step:  # the first update only starts the clock: no rate to estimate from yet
+            per_unit = (now - self.start) / (step - self.start_step)
+            rate = _rate(per_unit, self.unit)
         if done:
             timing = "done"
-        elif step > self.start_step:  # the first update only starts the clock: no rate to estimate from yet
-            timing = f"eta {_duration((now - self.start) / (step - self.start_step) * (self.total - step))}"
+        elif step > self.start_step:
+            timing = f"eta {_duration(per_unit * (self.total - step))}"
         else:
             timing = "eta ?"
-        shown = "  ".join(f"{k} {_short(v)}" for k, v in values.items())
-        line = f"[{self.stage}] step {step}/{self.total}  {shown}  {timing}"
+        position = f"step {step}/{self.total}" if self.unit == "step" else f"{step}/{self.total} {self.unit}"
+        shown = "".join(f"  {k} {_short(v)}" for k, v in values.items())
+        line = f"[{self.stage}] {self.label}{position}{shown}{'  ' + rate if rate else ''}  {timing}"
         if self.tty:
             self.stream.write("\r" + line[:160].ljust(100) + ("\n" if done else ""))
         else:
@@ -89,6 +121,70 @@ class Progress:
             self.stream.write("\r" + " " * 100 + "\r")
         self.stream.write(f"[{self.stage}] {text}\n")
         self.stream.flush()
+
+
+class FolderProgress:
+    """Progress of one long write into a folder (a checkpoint's save_pretrained, which reports
+    nothing itself): a background thread measures the folder as it grows. Work done within
+    `quiet_s` shows nothing, so small checkpoints add no lines.
+
+        with FolderProgress("sft", tmp, model_bytes(model), label="writing checkpoint "):
+            model.save_pretrained(tmp)
+    """
+
+    def __init__(self, stage: str, folder: str | Path, total_bytes: int, label: str = "", quiet_s: float = 5.0,
+                 poll_s: float = 1.0, stream=None):
+        import threading
+
+        self.folder, self.quiet_s, self.poll_s = Path(folder), quiet_s, poll_s
+        self.progress = Progress(stage, max(1, round(total_bytes / 2**20)), stream=stream, unit="MB", label=label)
+        self.shown = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="folder-progress", daemon=True)
+
+    def __enter__(self) -> "FolderProgress":
+        self.progress.start_step = 0  # measured from the start of the write
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        self._stop.set()
+        self._thread.join()
+        if self.shown and exc[0] is None:
+            self.progress.update(self.progress.total)
+        return False
+
+    def _watch(self) -> None:
+        started = time.monotonic()
+        while not self._stop.wait(self.poll_s):
+            if time.monotonic() - started < self.quiet_s:
+                continue
+            written = _folder_bytes(self.folder) // 2**20
+            self.shown = True
+            self.progress.update(min(written, self.progress.total - 1))  # done only once the write returned
+
+
+def _folder_bytes(folder: Path) -> int:
+    total = 0
+    for path in folder.rglob("*"):
+        try:
+            total += path.stat().st_size if path.is_file() else 0
+        except OSError:
+            pass  # renamed or removed while we looked
+    return total
+
+
+def model_bytes(model) -> int:
+    """Bytes of a model's parameters and buffers: about what its checkpoint weighs."""
+    tensors = [*getattr(model, "parameters", list)(), *getattr(model, "buffers", list)()]
+    return sum(t.numel() * t.element_size() for t in tensors)
+
+
+def _rate(seconds_per_unit: float, unit: str) -> str:
+    """"2.1 s/step" or "40 s/checkpoint" for slow work, "3.2 completions/s" for fast work."""
+    if seconds_per_unit >= 1 or seconds_per_unit <= 0:
+        return f"{seconds_per_unit:.3g} s/{unit[:-1] if unit.endswith('s') else unit}"
+    return f"{1 / seconds_per_unit:.3g} {unit}/s"
 
 
 def _short(value) -> str:

@@ -15,28 +15,23 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, create_model, field_validator, model_validator
 
-from euro_post.base_pretrain.config import BasePretrainConfig
 from euro_post.data.languages import resolve_languages
 from euro_post.data.world.config import WorldConfig
-from euro_post.eval.config import EvalConfig
+from euro_post.pipeline import network
 from euro_post.pipeline.config import Config
-from euro_post.preference.config import PreferenceConfig
-from euro_post.rl.config import RLConfig
-from euro_post.sft.config import SFTConfig
+from euro_post.pipeline.stages import STAGE_ORDER, STAGES, TRAINING_STAGES
+from euro_post.pipeline.trackers import check_report_to
 
-# The pipeline order. A recipe may leave any stage out; the rest run in this order.
-STAGE_ORDER = ("base_pretrain", "sft", "preference", "rl", "eval")
-TRAINING_STAGES = ("base_pretrain", "sft", "preference", "rl")
+__all__ = ["STAGE_ORDER", "TRAINING_STAGES", "Recipe", "RecipeError", "Stages", "load_recipe", "validate_recipe"]
 
-
-class Stages(Config):
-    base_pretrain: BasePretrainConfig | None = Field(None, description="Tokenizer + pretraining, or continued pretraining.")
-    sft: SFTConfig | None = Field(None, description="Supervised fine-tuning on conversations.")
-    preference: PreferenceConfig | None = Field(None, description="On-policy or offline pairs, then DPO-family training.")
-    rl: RLConfig | None = Field(None, description="GRPO-family reasoning RL with verifiable rewards.")
-    eval: EvalConfig | None = Field(None, description="Per-language evaluation of every stage's checkpoint and the report.")
+# The `stages:` section: one optional section per stage of the table, in pipeline order.
+Stages = create_model(
+    "Stages",
+    __base__=Config,
+    **{name: (stage.config | None, Field(None, description=stage.description)) for name, stage in STAGES.items()},
+)
 
 
 class Recipe(Config):
@@ -53,6 +48,17 @@ class Recipe(Config):
         description="Memory-efficient fused LM-head + loss in every stage: liger-kernel on CUDA, "
         'chunked PyTorch on CPU. "auto" turns it on.',
     )
+    offline: bool = Field(
+        False,
+        description="Refuse any hub model, dataset or lm-eval task, so that the run contacts nothing "
+        "(EURO_POST_OFFLINE=1 does the same); every checkpoint and data path must then be local.",
+    )
+    report_to: list[str] = Field(
+        default_factory=list,
+        description="Experiment trackers that get every metric of the run: any of tensorboard, wandb, mlflow, "
+        "trackio (pip install 'euro-post[trackers]'); a training stage's own report_to overrides it. "
+        "See euro_post/pipeline/trackers.py.",
+    )
     world: WorldConfig = Field(default_factory=WorldConfig, description="The embedded world generator.")
     stages: Stages = Field(default_factory=Stages)
 
@@ -60,6 +66,11 @@ class Recipe(Config):
     @classmethod
     def _known_languages(cls, value):
         return resolve_languages(value)
+
+    @field_validator("report_to", mode="before")
+    @classmethod
+    def _known_trackers(cls, value):
+        return check_report_to(value) or []
 
     @model_validator(mode="after")
     def _has_a_start(self):
@@ -75,6 +86,12 @@ class Recipe(Config):
                 )
         if first == "eval" and not self.stages.eval.checkpoints:
             raise ValueError("stages.eval.checkpoints: an eval-only recipe must name the checkpoints to evaluate")
+        return self
+
+    @model_validator(mode="after")
+    def _offline_names_no_hub_resource(self):
+        if network.offline_requested(self):
+            network.refuse_hub(network.hub_references(self))
         return self
 
     def enabled_stages(self) -> list[str]:
@@ -103,12 +120,48 @@ class RecipeError(ValueError):
     """A recipe that cannot run. The message lists every problem, one per line."""
 
 
+class DuplicateKeyError(Exception):
+    """A mapping in the YAML gives one key twice; lines count from 1."""
+
+    def __init__(self, key: Any, line: int, first: int):
+        super().__init__(f"duplicate key {key!r} at line {line} (first at line {first})")
+
+
+class RecipeLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, except that a key given twice in one mapping is an error.
+
+    Plain YAML keeps the last of two equal keys, so a second `sft:` section would silently
+    replace the first. Keys brought in by a merge (`<<: *defaults`) may still be overridden."""
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            first_line: dict = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key, line = self.construct_object(key_node, deep=True), key_node.start_mark.line + 1
+                try:
+                    if key in first_line:
+                        raise DuplicateKeyError(key, line, first_line[key])
+                    first_line[key] = line
+                except TypeError:
+                    continue  # an unhashable key: the base constructor reports it
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_yaml(text: str):
+    """Parse YAML safely (no Python objects), refusing duplicate keys (DuplicateKeyError)."""
+    return yaml.load(text, Loader=RecipeLoader)  # RecipeLoader is a SafeLoader: plain data only
+
+
 def load_recipe(path: str | Path, overrides: list[str] | None = None) -> Recipe:
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_yaml(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise RecipeError(f"{path}: recipe file not found") from None
+    except DuplicateKeyError as err:
+        raise RecipeError(f"{path}: {err}") from None
     except yaml.YAMLError as err:
         raise RecipeError(f"{path}: not valid YAML: {err}") from None
     if not isinstance(raw, dict):
@@ -140,12 +193,16 @@ def apply_override(raw: dict, override: str) -> None:
         if not isinstance(child, dict):
             raise RecipeError(f"--set {override!r}: {'.'.join(parts[: i + 1])} is a value, not a section")
         node = child
-    node[parts[-1]] = yaml.safe_load(value) if value.strip() else ""
+    try:
+        node[parts[-1]] = load_yaml(value) if value.strip() else ""
+    except DuplicateKeyError as err:
+        raise RecipeError(f"--set {override!r}: {err}") from None
 
 
 def format_error(error: dict) -> str:
-    loc = [str(p) for p in error["loc"] if not _is_union_tag(p)]
-    where = ".".join(loc) or "recipe"
+    # A list index reads as in the YAML's own terms: stages.rl.rewards[1].name.
+    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"] if not _is_union_tag(p))
+    where = where.lstrip(".") or "recipe"
     kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
     if kind == "extra_forbidden":
         hint = _nearest_key(error["loc"])

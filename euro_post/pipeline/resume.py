@@ -5,7 +5,7 @@ A stage's fields split in two. *Trajectory* fields change what the stage compute
 different value would continue a trajectory that no single configuration produces. *Safe*
 fields only say how long to train and how often to log, save and evaluate:
 
-    max_steps, logging_steps, save_steps, save_total_limit, eval_steps
+    max_steps, logging_steps, save_steps, save_total_limit, eval_steps, report_to
 
 (`base_pretrain` counts max_steps as a trajectory field: its corpus plan is drawn for
 max_steps x batch blocks, so the data order depends on it.) The trajectory hash covers the
@@ -39,11 +39,11 @@ from pathlib import Path
 
 from euro_post.pipeline.checkpoint_io import fingerprint, latest_trainer_checkpoint
 from euro_post.pipeline.progress import say
+from euro_post.pipeline.stages import TRAINING_STAGES
 
-SAFE_FIELDS = frozenset({"max_steps", "logging_steps", "save_steps", "save_total_limit", "eval_steps"})
+SAFE_FIELDS = frozenset({"max_steps", "logging_steps", "save_steps", "save_total_limit", "eval_steps", "report_to"})
 # Stages for which a generally safe field shapes the trajectory.
 NOT_SAFE_IN = {"base_pretrain": frozenset({"max_steps"})}
-TRAINING_STAGES = ("base_pretrain", "sft", "preference", "rl")
 
 
 class ResumeRefused(ValueError):

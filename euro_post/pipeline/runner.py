@@ -16,7 +16,7 @@ decision (see euro_post/training/distributed.py).
 
 from __future__ import annotations
 
-import importlib
+import importlib.metadata
 import json
 import platform
 import resource
@@ -26,13 +26,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable
 
-from euro_post.data.check import refuse_unloadable
-from euro_post.pipeline import stop_signals
+from euro_post.data.check import refuse_bad_data, refuse_unloadable
+from euro_post.pipeline import library_warnings, run_lock, stop_signals, trackers
 from euro_post.pipeline.checkpoint_io import atomic_write_json, atomic_write_text, fingerprint, remove_partials
+from euro_post.pipeline.hub_cache import fetched
+from euro_post.pipeline.network import stage_references
 from euro_post.pipeline.progress import say
 from euro_post.pipeline.recipe import Recipe, dump_recipe
 from euro_post.pipeline.resume import cached_fingerprint, manifest_fields, stage_action
 from euro_post.pipeline.stage import StageContext, StageResult, seed_everything
+from euro_post.pipeline.stages import STAGES
 from euro_post.provenance.card import update_cards
 from euro_post.provenance.machine import machine
 from euro_post.training import distributed
@@ -44,15 +47,17 @@ def run_recipe(recipe: Recipe, run_dir: str | Path | None = None, restart: Itera
     """Run every enabled stage; return each stage's manifest (the content of its stage.json).
 
     `restart` names stages to run from the start even where an interrupted attempt could resume.
-    SIGTERM / SIGINT stop the run cleanly (see euro_post/stop_signals.py)."""
+    SIGTERM / SIGINT stop the run cleanly (see euro_post/stop_signals.py). One run at a time per
+    run directory: another process's run on it is refused (see euro_post/pipeline/run_lock.py)."""
     restart = check_restart(recipe, restart)
     run_dir = Path(run_dir or recipe.resolved_run_dir())
     distributed.init()
-    with stop_signals.handle_stop_signals():
+    with run_lock.hold_run_dir(run_dir), stop_signals.handle_stop_signals(), trackers.tracking(recipe, run_dir):
         return _run_stages(recipe, run_dir, restart)
 
 
 def _run_stages(recipe: Recipe, run_dir: Path, restart: set[str]) -> dict[str, dict]:
+    refuse_bad_data(recipe, run_dir)  # data that would stop a stage stops the run before any stage trains
     if distributed.is_main_process():
         run_dir.mkdir(parents=True, exist_ok=True)
         atomic_write_text(run_dir / "recipe.yaml", dump_recipe(recipe))
@@ -153,14 +158,15 @@ def _run_stage(ctx: StageContext, config, input_fingerprint: str, resume: bool, 
             say(ctx.name, f"the interrupted attempt ran {before} process(es), this one {distributed.world_size()}: "
                           "the global batch changes from here on")
 
-    stage = importlib.import_module(f"euro_post.{ctx.name}.stage")
+    run = STAGES[ctx.name].run_function()
     seed_everything(ctx.seed)
     _reset_peak_memory()
     start = time.monotonic()
     result: StageResult | None = None
     try:
         if main or distributed.runs_on_every_process(ctx.name):
-            result = stage.run(config, ctx)
+            with library_warnings.to_stage_log(ctx.name, stage_dir):  # library warnings: its warnings.log
+                result = run(config, ctx)
         if not distributed.runs_on_every_process(ctx.name):
             distributed.barrier(f"{ctx.name} on the main process", timeout=distributed.wait_s())
         peaks = distributed.gather(_peak_memory())
@@ -182,6 +188,7 @@ def _run_stage(ctx: StageContext, config, input_fingerprint: str, resume: bool, 
             checkpoint=checkpoint,
             output_fingerprint=fingerprint(checkpoint) if checkpoint else None,
             summary=result.summary,
+            hub=fetched(stage_references(ctx.recipe, ctx.name)),  # what came from the hub, at which commit
         )
         manifest.pop("error", None)
         atomic_write_json(stage_dir / "stage.json", manifest)
@@ -226,13 +233,11 @@ def _peak_memory() -> dict:
 
 
 def library_versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
     versions = {"python": platform.python_version()}
     for lib in LIBRARIES:
         try:
-            versions[lib] = version(lib.replace("_", "-"))
-        except PackageNotFoundError:
+            versions[lib] = importlib.metadata.version(lib.replace("_", "-"))
+        except importlib.metadata.PackageNotFoundError:
             versions[lib] = "not installed"
     return versions
 

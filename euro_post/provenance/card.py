@@ -259,10 +259,18 @@ def key_settings(stage: str, config: dict) -> dict:
     if config.get("lora"):
         settings["lora"] = f"r {config['lora'].get('r')}, alpha {config['lora'].get('alpha')}"
     if config.get("rewards"):
-        settings["rewards"] = ", ".join(f"{r.get('name')} x{r.get('weight', 1)}" for r in config["rewards"])
+        settings["rewards"] = ", ".join(_reward(r) for r in config["rewards"])
     if config.get("init_from") not in (None, "previous", "scratch"):
         settings["init_from"] = config["init_from"]
     return settings
+
+
+def _reward(spec: dict) -> str:
+    """`format x0.2`; a user's reward by its import path, `my_lab.rewards:cites x0.5 (user code)`; options after."""
+    name = spec.get("name")
+    text = f"{name} x{spec.get('weight', 1)}" + (" (user code)" if ":" in str(name) else "")
+    options = spec.get("options") or {}
+    return text + (f" {{{', '.join(f'{k}: {v}' for k, v in options.items())}}}" if options else "")
 
 
 def _evaluation(evaluation: dict | None, parent: dict | None) -> list[str]:

@@ -22,11 +22,12 @@ the optimizer consumed, not the size of the data set:
   that several optimisation passes reuse (num_iterations) counts once. The token sum equals
   `tokens_processed`.
 
-How a stage uses it: a collator wrapper (`attach(trainer, describe, fields)`) describes each
-training batch as `(language, tokens, rows)` entries that travel with the batch under
-`BATCH_KEY`; the counter adds them in `training_step`, so a batch the data loader fetched
-ahead but never trained on is not counted. GRPO, whose batches are generated inside the
-trainer, calls `add` itself.
+How a stage uses it: `trainer.count_consumption(ConsumptionCounter(), describe, fields)`
+(EuroTrainerMixin, euro_post/training/trainer.py) wraps the training collator in a
+`CountingCollator`, which describes each training batch as `(language, tokens, rows)` entries
+that travel with the batch under `BATCH_KEY`; the trainer adds them in `training_step`, so a
+batch the data loader fetched ahead but never trained on is not counted. GRPO, whose batches
+are generated inside the trainer, calls `add` itself.
 
 Resume: the counts go into every trainer checkpoint (`consumption_rank<r>.json`, written before
 the completion marker, so its hashes cover them) and are read back when training resumes from
@@ -128,21 +129,6 @@ class ConsumptionCounter:
             return {}
         return {"tokens_per_language": totals[0], "rows_per_language": totals[1]}
 
-    # -- the trainer ------------------------------------------------------------------------------
-    def attach(self, trainer, describe: Describe | None = None, fields: tuple[str, ...] = ()) -> "ConsumptionCounter":
-        """Count what `trainer` trains on and keep the counts in its checkpoints.
-
-        `describe(examples, batch)` turns a training batch into entries; `fields` are the example
-        keys it reads that the model must not see (kept through the Trainer's column removal,
-        taken out before the inner collator). Without `describe` the stage calls `add` itself.
-        Call before `hf_training.train`."""
-        self.rank = trainer.args.process_index
-        self.main = self.rank == 0
-        if describe is not None:
-            _count_training_batches(trainer, self, describe, fields)
-        _keep_in_checkpoints(trainer, self)
-        return self
-
 
 class CountingCollator:
     """Collates with `inner`, then adds the batch's consumption entries under BATCH_KEY."""
@@ -157,67 +143,6 @@ class CountingCollator:
         batch = self.inner(plain)
         batch[BATCH_KEY] = [(str(lang), int(tokens), int(rows)) for lang, tokens, rows in self.describe(examples, batch)]
         return batch
-
-
-def _count_training_batches(trainer, counter: ConsumptionCounter, describe: Describe, fields: tuple[str, ...]) -> None:
-    # The example fields must survive the Trainer's removal of columns the model does not take.
-    trainer._set_signature_columns_if_needed()
-    trainer._signature_columns = [*trainer._signature_columns, *(f for f in fields if f not in trainer._signature_columns)]
-
-    # Only the training data loader describes its batches: evaluation and TRL's reference-log-prob
-    # pass collate with the plain collator.
-    get_train_dataloader = trainer.get_train_dataloader
-
-    def counting_train_dataloader(*args, **kwargs):
-        inner = trainer.data_collator
-        trainer.data_collator = CountingCollator(inner, describe, fields)
-        try:
-            return get_train_dataloader(*args, **kwargs)
-        finally:
-            trainer.data_collator = inner
-
-    training_step = trainer.training_step
-
-    def counting_training_step(model, inputs, *args, **kwargs):
-        if isinstance(inputs, Mapping) and BATCH_KEY in inputs:
-            counter.add_entries(inputs.pop(BATCH_KEY))
-        return training_step(model, inputs, *args, **kwargs)
-
-    trainer.get_train_dataloader = counting_train_dataloader
-    trainer.training_step = counting_training_step
-
-
-def _keep_in_checkpoints(trainer, counter: ConsumptionCounter) -> None:
-    from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
-
-    # Wrapped before trainer_checkpoints.install_atomic_saves wraps it in turn: the file lands in
-    # the staging folder, and the completion marker written after it lists and hashes it.
-    save_checkpoint = trainer._save_checkpoint
-
-    def save_with_counts(model, trial=None):
-        save_checkpoint(model, trial)
-        folder = Path(trainer._get_output_dir(trial=trial)) / f"{PREFIX_CHECKPOINT_DIR}-{trainer.state.global_step}"
-        counter.save(folder)
-
-    # Resuming: transformers loads the weights through _load_from_checkpoint (and so does
-    # resilient_training.load_finished, at max_steps); DeepSpeed loads its own way, so train()
-    # is wrapped as well. Loading twice from one folder gives the same counts.
-    load_from_checkpoint = trainer._load_from_checkpoint
-
-    def load_with_counts(resume_from_checkpoint, *args, **kwargs):
-        counter.load(resume_from_checkpoint)
-        return load_from_checkpoint(resume_from_checkpoint, *args, **kwargs)
-
-    train = trainer.train
-
-    def train_with_counts(resume_from_checkpoint=None, *args, **kwargs):
-        if isinstance(resume_from_checkpoint, (str, os.PathLike)):
-            counter.load(resume_from_checkpoint)
-        return train(resume_from_checkpoint, *args, **kwargs)
-
-    trainer._save_checkpoint = save_with_counts
-    trainer._load_from_checkpoint = load_with_counts
-    trainer.train = train_with_counts
 
 
 def _sorted(counts: Mapping[str, int]) -> dict[str, int]:

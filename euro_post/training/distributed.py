@@ -20,12 +20,14 @@ With one process every function here is a no-op or returns its input.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import functools
 import hashlib
 import json
 import os
 import sys
+import threading
 import weakref
 from datetime import timedelta
 from pathlib import Path
@@ -97,6 +99,10 @@ def init() -> None:
         return
     import torch
     import torch.distributed as dist
+    # Imported before the group exists: its functions take `group=group.WORLD` as a default,
+    # which, evaluated after init_process_group (torch._dynamo imports the module), would hold
+    # the default group for good, and shutdown() could never join the group's threads.
+    import torch.distributed.nn.functional  # noqa: F401
 
     timeout = timedelta(seconds=timeout_s())
     if not dist.is_initialized():
@@ -107,6 +113,8 @@ def init() -> None:
             backend = "cuda:nccl,cpu:gloo"
         dist.init_process_group(backend=backend, timeout=timeout)
     _control = dist.group.WORLD if dist.get_backend() == "gloo" else dist.new_group(backend="gloo", timeout=timeout)
+    # A script that never calls shutdown() still closes the groups before the interpreter ends.
+    atexit.register(_close_at_exit)
 
 
 def broadcast(value):
@@ -366,25 +374,20 @@ def replica_with_weights(model, state_dict: dict):
 # -- what each rank trained on (debugging and tests) --------------------------------------------
 
 
-def record_batches(trainer, stage: str) -> None:
-    """With EURO_POST_RECORD_BATCHES=DIR, append every batch a rank trains on to
+def record_batch(trainer, stage: str, inputs) -> None:
+    """With EURO_POST_RECORD_BATCHES=DIR, append the batch a rank is about to train on to
     DIR/<stage>-rank<r>.jsonl: the row ids (rows with an `id`, as GRPO's prompts) or a hash of
-    each sequence's tokens with the padding stripped (tokenized batches)."""
+    each sequence's tokens with the padding stripped (tokenized batches). Called by
+    EuroTrainerMixin.training_step."""
     folder = os.environ.get(RECORD_ENV)
     if not folder:
         return
     pad = getattr(getattr(trainer, "processing_class", None), "pad_token_id", None)
-    inner = trainer.training_step
     path = Path(folder) / f"{stage}-rank{rank()}.jsonl"
     path.parent.mkdir(parents=True, exist_ok=True)
-
-    def training_step(model, inputs, *args, **kwargs):
-        record = {"rank": rank(), "step": trainer.state.global_step + 1, "rows": _row_keys(inputs, pad)}
-        with open(path, "a", encoding="utf-8") as f:
-            f.write(json.dumps(record) + "\n")
-        return inner(model, inputs, *args, **kwargs)
-
-    trainer.training_step = training_step
+    record = {"rank": rank(), "step": trainer.state.global_step + 1, "rows": _row_keys(inputs, pad)}
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(json.dumps(record) + "\n")
 
 
 def record_event(stage: str, event: str, **fields) -> None:
@@ -464,3 +467,99 @@ def _accelerate_config(path: str) -> dict:
     if not isinstance(settings, dict) or "distributed_type" not in settings:
         raise ValueError(f"{path}: not an accelerate config (no distributed_type)")
     return settings
+
+
+# -- the end of a run: every process leaves the process groups ---------------------------------
+
+# A failed run waits at most this long for its groups to close: a collective operation that
+# another process never joins would hold it until the group's timeout, and torchrun stops the
+# other processes only once this one has exited.
+CLOSE_WAIT_S = 10.0
+
+
+def shutdown(completed: bool = True) -> None:
+    """Leave the process groups at the end of a run (with one process, nothing to do).
+
+    A completed run first waits until every process has got here (a process that never arrives
+    is named in the error); then the control group and the default group are destroyed, which
+    joins gloo's worker threads. Why: a worker thread lets go of the tensors of the last
+    collective operation a moment after that operation has returned to Python; when that moment
+    falls while the interpreter is shutting down, the thread cannot take the GIL, the C++ runtime
+    aborts ("terminate called without an active exception", SIGABRT) and torchrun reports the
+    whole run failed. A failed run (`completed=False`) does not wait for the others, which may
+    never get here, and gives the groups at most CLOSE_WAIT_S seconds to close."""
+    if not is_distributed() or not _group_open():
+        return
+    everyone_finished = False
+    try:
+        if completed:
+            barrier("the end of the run")
+            everyone_finished = True
+    finally:
+        if everyone_finished:
+            _close_groups()
+        else:
+            _close_within(CLOSE_WAIT_S)
+    record_event("run", "shutdown", completed=completed)
+
+
+def _close_groups() -> None:
+    """Destroy the control group (when it is a group of its own) and the default group.
+
+    torch drops its references to a group here; once the last one is gone the group's destructor
+    waits for the operations still queued and joins its threads (with the GIL released)."""
+    global _control
+    import gc
+
+    import torch.distributed as dist
+
+    side = _control if _control is not None and _control is not dist.group.WORLD else None
+    _control = None
+    if not dist.is_initialized():
+        return
+    # Trainers of finished stages wait in reference cycles, and their DDP wrappers hold the
+    # group: freed first, they let the group go below instead of at a later collection, which
+    # could come while a group thread wants the GIL.
+    gc.collect()
+    if side is not None:
+        dist.destroy_process_group(side)
+        side = None
+    dist.destroy_process_group()
+
+
+def _close_within(seconds: float) -> None:
+    """`_close_groups()` given at most `seconds`; what goes wrong is printed, not raised: this
+    runs after a failure (whose error is the one to see) or at interpreter exit."""
+    failures: list[BaseException] = []
+
+    def close():
+        try:
+            _close_groups()
+        except Exception as err:  # noqa: BLE001 - reported below, on the calling thread's stderr
+            failures.append(err)
+
+    closer = threading.Thread(target=close, name="euro-post-close-process-groups", daemon=True)
+    closer.start()
+    closer.join(seconds)
+    if closer.is_alive():
+        sys.stderr.write(
+            f"{tag()}the process groups did not close within {seconds:g} s (an operation still waits for "
+            "another process); exiting without them\n"
+        )
+    elif failures:
+        sys.stderr.write(f"{tag()}closing the process groups failed: {type(failures[0]).__name__}: {failures[0]}\n")
+    sys.stderr.flush()
+
+
+def _close_at_exit() -> None:
+    """At interpreter exit (atexit runs before the interpreter starts shutting down): close the
+    groups of a script that called init() and never shutdown()."""
+    if _group_open():
+        _close_within(CLOSE_WAIT_S)
+
+
+def _group_open() -> bool:
+    """Whether this process is in a process group, without importing torch (a run that failed
+    before joining one need not spend seconds importing it on its way out)."""
+    dist = sys.modules.get("torch.distributed")
+    return dist is not None and dist.is_available() and dist.is_initialized()

@@ -1,8 +1,8 @@
 """Stop bad numbers before they reach the weights.
 
-Non-finite loss or gradient norm: `NonFiniteGuard` watches every micro-batch's loss and the
-step's gradient norm and raises `NonFiniteError` in `on_pre_optimizer_step`, after backward and
-before `optimizer.step()`, so neither the weights nor the optimizer state ever see the NaN, and
+Non-finite loss or gradient norm: `NonFiniteGuard` is handed every micro-batch's loss and the
+step's gradient norm (by EuroTrainerMixin, euro_post/training/trainer.py) and raises
+`NonFiniteError` in `on_pre_optimizer_step`, after backward and before `optimizer.step()`, so neither the weights nor the optimizer state ever see the NaN, and
 no checkpoint of that state is written (checkpoints are saved after a step ends). The error names
 the stage, the step, the micro-batch and what identifies its samples. The losses are checked
 once per optimizer step (one device sync), and in a multi-process run the verdict is agreed by
@@ -24,38 +24,22 @@ class NonFiniteError(RuntimeError):
 class NonFiniteGuard(TrainerCallback):
     """Stop before the optimizer step when a loss or the gradient norm is not finite."""
 
-    def __init__(self, trainer, stage: str, last_checkpoint=None):
-        self.trainer = trainer
+    def __init__(self, stage: str, last_checkpoint=None):
         self.stage = stage
         self.last_checkpoint = last_checkpoint  # callable -> the newest complete checkpoint, for the message
         self._losses: list = []  # this step's micro-batch losses, on the device (checked once per step)
         self._batches: list = []  # this step's micro-batches (token ids or rows), described only for the message
         self._grad_norm = None
-        self._wrap_training_step(trainer)
-        self._wrap_grad_norm(trainer)
 
-    def _wrap_training_step(self, trainer) -> None:
-        step = trainer.training_step
+    def add_loss(self, loss, inputs) -> None:
+        """A micro-batch's loss (EuroTrainerMixin.training_step), checked at the optimizer step."""
+        self._losses.append(loss.detach().float().reshape(-1)[:1])
+        self._batches.append(inputs)  # a reference: described only if this step goes wrong
 
-        def training_step(model, inputs, *args, **kwargs):
-            loss = step(model, inputs, *args, **kwargs)
-            self._losses.append(loss.detach().float().reshape(-1)[:1])
-            self._batches.append(inputs)  # a reference: described only if this step goes wrong
-            return loss
-
-        trainer.training_step = training_step
-
-    def _wrap_grad_norm(self, trainer) -> None:
-        get_norm = getattr(trainer, "_get_grad_norm", None)
-        if get_norm is None:
-            return  # another transformers: on_pre_optimizer_step computes the norm itself
-
-        def grad_norm(*args, **kwargs):
-            norm = get_norm(*args, **kwargs)
-            self._grad_norm = norm
-            return norm
-
-        trainer._get_grad_norm = grad_norm
+    def set_grad_norm(self, norm) -> None:
+        """The step's gradient norm (EuroTrainerMixin._get_grad_norm). Without it, the guard
+        computes the norm itself at the optimizer step."""
+        self._grad_norm = norm
 
     def on_step_begin(self, args, state, control, **kwargs):
         self._losses.clear()
@@ -69,7 +53,7 @@ class NonFiniteGuard(TrainerCallback):
         losses = torch.cat(self._losses).to(device) if self._losses else torch.zeros(0, device=device)
         norm = self._grad_norm
         if norm is None:
-            norm = _total_grad_norm(kwargs.get("model") or self.trainer.model)
+            norm = _total_grad_norm(kwargs["model"])  # a transformers without Trainer._get_grad_norm
         norm = torch.as_tensor(norm, dtype=torch.float32, device=device).reshape(1)
         bad = torch.cat([~torch.isfinite(losses), ~torch.isfinite(norm)]).any().to(torch.int32).reshape(1)
         if _reduce_max(bad) == 0:

@@ -8,7 +8,8 @@ process adds `checkpoint_complete.json` (step, stage, the config and trajectory 
 input fingerprint, the resolved stage config, the size and sha256 of every file), fsyncs, and
 renames the folder to `trainer/checkpoint-<step>` in one step. Only then does retention delete
 the oldest complete checkpoints past `save_total_limit`: the newest complete one, the one a
-resume would use, is never deleted.
+resume would use, is never deleted. (EuroTrainerMixin._save_checkpoint, in trainer.py, runs
+these steps in this order with the functions below.)
 
 Resume takes the newest checkpoint whose marker is there and whose files still match it. One
 that does not match (a file truncated or altered after the save) is renamed
@@ -43,33 +44,6 @@ STAGING = ".staging"
 CORRUPT = ".corrupt"
 EXTRAS = "euro_post_extras_{rank}.pt"
 MARKER_FORMAT = 1
-
-
-def install_atomic_saves(trainer, ctx) -> None:
-    """Route `trainer`'s checkpoint saves through a staging folder, a completion marker and a rename."""
-    trainer_dir = Path(trainer.args.output_dir)
-    save = trainer._save_checkpoint  # the bound method of the trainer's class (TRL's override included)
-
-    def atomic_save(model, trial=None):
-        step = trainer.state.global_step
-        staging = trainer_dir / STAGING
-        # The Trainer writes into <output dir>/checkpoint-<step>: point it at the staging folder for this save.
-        # Its own rotation then looks there too, where only this checkpoint is, and deletes nothing.
-        trainer._get_output_dir = lambda trial=None: str(staging)
-        try:
-            save(model, trial)
-        finally:
-            del trainer._get_output_dir
-        folder = staging / f"checkpoint-{step}"
-        _save_extras(trainer, folder)
-        trainer.accelerator.wait_for_everyone()  # every process has written its RNG state and shards
-        if trainer.args.should_save:
-            write_marker(folder, step, ctx, world_size=trainer.args.world_size, extras=_extras_summary(trainer))
-            publish(folder, trainer_dir / folder.name, ctx.log)
-            retain(trainer_dir, trainer.args.save_total_limit)
-        trainer.accelerator.wait_for_everyone()
-
-    trainer._save_checkpoint = atomic_save
 
 
 def write_marker(folder: Path, step: int, ctx, world_size: int = 1, extras: dict | None = None) -> dict:
@@ -202,7 +176,7 @@ def _is_grpo(trainer) -> bool:
     return hasattr(trainer, "_buffered_inputs") and hasattr(trainer, "_step")
 
 
-def _extras_summary(trainer) -> dict:
+def extras_summary(trainer) -> dict:
     """For the marker: GRPO's loop counter and its prompt cursor (prompts drawn so far, all processes)."""
     if not _is_grpo(trainer):
         return {}
@@ -213,7 +187,7 @@ def _extras_summary(trainer) -> dict:
     return {"grpo_micro_step": int(trainer._step), "grpo_buffered": trainer._buffered_inputs is not None, "grpo_prompts_drawn": prompts}
 
 
-def _save_extras(trainer, folder: Path) -> None:
+def save_extras(trainer, folder: Path) -> None:
     if not _is_grpo(trainer):
         return
     import torch

@@ -10,16 +10,24 @@ import math
 from pathlib import Path
 
 import torch
-from transformers import TrainerCallback
+from transformers import TrainerCallback, TrainingArguments
+from transformers.trainer_callback import ExportableState
 
 from euro_post.models.loading import train_dtype
 from euro_post.pipeline.config import LoraSpec, TrainConfig
 from euro_post.pipeline.progress import Progress
 from euro_post.pipeline.stage import StageContext
+from euro_post.training import log_state
 
 # Trainer log keys that measure the clock, not the training: kept out of metrics.jsonl so
 # that two runs with one seed write identical metrics.
 CLOCK_KEYS = ("runtime", "per_second", "flos", "step_time")
+
+# transformers renamed `gradient_checkpointing` to `activation_checkpointing` (the old name warns);
+# older 5.x releases, as GPU images ship them, know only the old one.
+CHECKPOINTING_ARGUMENT = (
+    "activation_checkpointing" if "activation_checkpointing" in TrainingArguments.__dataclass_fields__ else "gradient_checkpointing"
+)
 
 
 def trainer_arguments(cfg: TrainConfig, ctx: StageContext) -> dict:
@@ -50,7 +58,7 @@ def trainer_arguments(cfg: TrainConfig, ctx: StageContext) -> dict:
         seed=ctx.seed,
         data_seed=ctx.seed,
         bf16=bf16,
-        activation_checkpointing=cfg.gradient_checkpointing,
+        **{CHECKPOINTING_ARGUMENT: cfg.gradient_checkpointing},
         report_to="none",
         disable_tqdm=True,
         dataloader_num_workers=0,
@@ -83,18 +91,57 @@ def causal_lm_trainer_loss(trainer, model, inputs: dict, num_items_in_batch=None
     return loss
 
 
-class StageCallback(TrainerCallback):
-    """Writes every Trainer log to metrics.jsonl and shows progress on the terminal."""
+class StageCallback(TrainerCallback, ExportableState):
+    """Writes every Trainer log to metrics.jsonl and shows progress on the terminal.
+
+    A resumed run writes the lines an uninterrupted one writes: the Trainer's counters between two
+    log lines are saved with every checkpoint and put back on resume (euro_post/training/log_state.py),
+    and `train_loss` is the mean over every step, not only over those after the resume."""
 
     def __init__(self, ctx: StageContext, total_steps: int, extra_metrics=None):
         self.ctx = ctx
         self.progress = Progress(ctx.name, total_steps)
         self.extra_metrics = extra_metrics  # optional callable(step) -> dict merged into each log line
+        self.resumed_counters = False  # the counters of the checkpoint resumed from were put back
+        self.unlogged_loss: tuple[int, float] | None = None  # (step, loss since the last log, mean over processes)
+
+    def trainer(self):
+        """The Trainer this callback belongs to (the running stage's), or None."""
+        from euro_post.training import distributed
+
+        trainer = distributed.active_trainer()
+        return trainer if trainer is not None and self in trainer.callback_handler.callbacks else None
+
+    def state(self) -> dict:
+        # Called by the Trainer as it saves a checkpoint: stored in its trainer_state.json.
+        trainer = self.trainer()
+        step = trainer.state.global_step if trainer is not None else 0
+        pending = self.unlogged_loss[1] if self.unlogged_loss and self.unlogged_loss[0] == step else None
+        return {"args": {}, "attributes": {"log_state": log_state.capture(trainer, step, pending)}}
 
     def on_train_begin(self, args, state, control, **kwargs):
         # Resuming: lines logged after the checkpoint we resume from will be logged again.
         if state.is_world_process_zero:
             self.ctx.metrics.truncate_after(state.global_step)
+        name = type(self).__name__
+        saved = state.stateful_callbacks.get(name) or {}
+        trainer = self.trainer()
+        if state.global_step > 0 and trainer is not None:
+            self.resumed_counters = log_state.restore(trainer, saved.get("attributes", {}).get("log_state"), state.global_step)
+            if not self.resumed_counters and state.is_world_process_zero:
+                self.ctx.log("the checkpoint has no saved log counters: the first loss after the resume and "
+                             "train_loss average only the steps trained from here")
+        state.stateful_callbacks.setdefault(name, {})  # a checkpoint saved without it: the Trainer's next save needs the key
+
+    def on_step_end(self, args, state, control, **kwargs):
+        from euro_post.training import distributed
+
+        trainer = self.trainer()
+        if distributed.is_distributed() and trainer is not None:
+            # Each process's loss since the last log differs; the checkpoint keeps their mean, which
+            # every process resumes from (the Trainer logs the mean over processes).
+            losses = distributed.gather(log_state.unlogged_loss(trainer))
+            self.unlogged_loss = (state.global_step, sum(losses) / len(losses))
 
     def on_log(self, args, state, control, logs=None, **kwargs):
         # Every process of a multi-process run gets on_log; only the main one writes.
@@ -103,6 +150,8 @@ class StageCallback(TrainerCallback):
         values = {k: v for k, v in (logs or {}).items() if not any(c in k for c in CLOCK_KEYS)}
         if not values:
             return
+        if "train_loss" in values and self.resumed_counters:
+            values["train_loss"] = log_state.train_loss(self.trainer(), state.global_step)
         if self.extra_metrics:
             values.update(self.extra_metrics(state.global_step))
         self.ctx.metrics.log(state.global_step, **values)
@@ -111,18 +160,9 @@ class StageCallback(TrainerCallback):
 
 
 def train(trainer, ctx: StageContext):
-    """Train, resuming from the newest complete trainer checkpoint of an earlier attempt."""
-    from transformers.trainer_callback import PrinterCallback
-
-    from euro_post.training import distributed
-
-    trainer.remove_callback(PrinterCallback)  # StageCallback shows progress; raw log dicts would flood stdout
-    distributed.track_trainer(trainer)  # save_final gathers sharded (FSDP, ZeRO-3) weights through it
-    distributed.record_batches(trainer, ctx.name)  # only with EURO_POST_RECORD_BATCHES set
-    # Verified resume, atomic checkpoints, NaN guard, clean stop on SIGTERM: see resilient_training.py.
-    from euro_post.training.resilient_training import run_training
-
-    return run_training(trainer, ctx)
+    """Train a stage's trainer (an EuroTrainerMixin), resuming from the newest complete trainer
+    checkpoint of an earlier attempt: `EuroTrainerMixin.train_stage` (euro_post/training/trainer.py)."""
+    return trainer.train_stage(ctx)
 
 
 def lora_config(spec: LoraSpec | None):
@@ -205,7 +245,9 @@ def merge_into_full_precision(model, adapter_dir: Path):
     if not base_path:
         raise ValueError("cannot merge a QLoRA adapter: the adapter does not name its base checkpoint")
     trained = model.get_base_model()
-    base = AutoModelForCausalLM.from_pretrained(base_path, dtype=torch.bfloat16)
+    # The trained model carries an auto_map only if its stage was allowed to run custom code.
+    remote = bool(getattr(trained.config, "auto_map", None))
+    base = AutoModelForCausalLM.from_pretrained(base_path, dtype=torch.bfloat16, trust_remote_code=remote)
     base.resize_token_embeddings(trained.get_input_embeddings().num_embeddings)
     with torch.no_grad():
         base.get_input_embeddings().weight.copy_(trained.get_input_embeddings().weight)

@@ -52,6 +52,31 @@ def liger_available() -> bool:
     return True
 
 
+def use_liger(fused_loss: str | bool, device_type: str | None = None, log=None) -> bool:
+    """Whether a stage turns on liger-kernel's kernels, the one rule of every stage: fused losses
+    not switched off, a CUDA device (`device_type`, default: CUDA when there is one), and liger
+    importable. A missing liger on CUDA is said through `log`, then training goes on without it."""
+    if check_fused_mode(fused_loss) == "off":
+        return False
+    if (device_type or ("cuda" if torch.cuda.is_available() else "cpu")) != "cuda":
+        return False
+    if not liger_available():
+        if log:
+            log("liger-kernel is not installed (or its Triton kernels do not load here): training without its kernels")
+        return False
+    return True
+
+
+def apply_liger_layers(model) -> None:
+    """liger's layer kernels (RMSNorm, RoPE, SwiGLU: local Triton code, nothing downloaded) on a
+    model, in place: what TRL's `use_liger_kernel`, deprecated in favour of kernels fetched from
+    the hub, did. liger's fused linear cross-entropy stays off: the trainers bring their own
+    fused LM head."""
+    from liger_kernel.transformers import _apply_liger_kernel_to_instance
+
+    _apply_liger_kernel_to_instance(model=model, fused_linear_cross_entropy=False)
+
+
 def liger_linear_cross_entropy(
     hidden: torch.Tensor,
     weight: torch.Tensor,
