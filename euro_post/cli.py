@@ -204,7 +204,7 @@ def _launch(args) -> int:
     import shlex
     import subprocess
 
-    from euro_post.training.distributed import launch_command
+    from euro_post.training.launch import launch_command
 
     cmd = launch_command(
         args.recipe,

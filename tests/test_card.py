@@ -20,7 +20,7 @@ from euro_post.data.world import WorldConfig
 from euro_post.pipeline.checkpoint_io import fingerprint
 from euro_post.pipeline.stage import StageResult
 from euro_post.provenance.card import card_command, card_files, update_cards, write_card
-from euro_post.provenance.training_summary import TBC, UNKNOWN, world_hash
+from euro_post.provenance.data_sources import TBC, UNKNOWN, world_hash
 
 LANGS = ["de", "fr", "pl"]
 TOKENS = {

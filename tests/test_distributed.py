@@ -23,7 +23,7 @@ import yaml
 from euro_post.cli import main
 from euro_post.pipeline.recipe import load_recipe, validate_recipe
 from euro_post.pipeline.runner import read_manifest, run_recipe
-from euro_post.training import distributed
+from euro_post.training import distributed, launch, sharded_weights
 
 ROOT = Path(__file__).resolve().parent.parent
 ACCELERATE_DIR = ROOT / "recipes" / "accelerate"
@@ -117,12 +117,12 @@ def test_launch_dry_run_prints_the_accelerate_command(capsys):
 
 def test_launch_refuses_what_it_cannot_build(tmp_path):
     with pytest.raises(ValueError, match="--nproc"):
-        distributed.launch_command("r.yaml", [])
+        launch.launch_command("r.yaml", [])
     with pytest.raises(FileNotFoundError, match="accelerate config not found"):
-        distributed.launch_command("r.yaml", [], nproc=2, config=str(tmp_path / "none.yaml"))
+        launch.launch_command("r.yaml", [], nproc=2, config=str(tmp_path / "none.yaml"))
     (tmp_path / "bad.yaml").write_text("name: not-an-accelerate-config\n")
     with pytest.raises(ValueError, match="distributed_type"):
-        distributed.launch_command("r.yaml", [], nproc=2, config=str(tmp_path / "bad.yaml"))
+        launch.launch_command("r.yaml", [], nproc=2, config=str(tmp_path / "bad.yaml"))
 
 
 # -- one process: every function passes through ---------------------------------------------------------
@@ -176,7 +176,7 @@ def test_gathered_weights_rebuild_a_model_and_a_lora_model(tiny_checkpoint):
 
     ids = torch.tensor([[5, 17, 42, 99, 3]])
     model = AutoModelForCausalLM.from_pretrained(tiny_checkpoint).eval()
-    replica = distributed.replica_with_weights(model, model.state_dict()).eval()
+    replica = sharded_weights.replica_with_weights(model, model.state_dict()).eval()
     with torch.no_grad():
         assert torch.equal(replica(ids).logits, model(ids).logits)
 
@@ -187,7 +187,7 @@ def test_gathered_weights_rebuild_a_model_and_a_lora_model(tiny_checkpoint):
                 param.normal_(0, 0.1)  # a trained adapter: B is zero only at initialisation
     lora.eval()
     gathered = {k: v.clone() for k, v in lora.state_dict().items()}  # a gather hands over fresh tensors
-    replica = distributed.replica_with_weights(lora, gathered)
+    replica = sharded_weights.replica_with_weights(lora, gathered)
     merged = replica.merge_and_unload().eval()
     with torch.no_grad():
         assert torch.allclose(merged(ids).logits, lora(ids).logits, atol=1e-5)

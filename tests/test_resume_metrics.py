@@ -71,7 +71,7 @@ def plain_trainer(checkpoint: str, out: Path, metrics_path: Path, *callbacks) ->
     import torch
     from transformers import AutoModelForCausalLM, TrainingArguments
 
-    from euro_post.training import distributed
+    from euro_post.training import sharded_weights
     from euro_post.training.trainer_setup import StageCallback
 
     generator = torch.Generator().manual_seed(0)
@@ -81,7 +81,7 @@ def plain_trainer(checkpoint: str, out: Path, metrics_path: Path, *callbacks) ->
     ctx = types.SimpleNamespace(name="sft", metrics=MetricsWriter(metrics_path), log=print)
     model = AutoModelForCausalLM.from_pretrained(checkpoint)
     trainer = Trainer(model=model, args=args, train_dataset=rows, callbacks=[StageCallback(ctx, STEPS), *callbacks])
-    distributed.track_trainer(trainer)
+    sharded_weights.track_trainer(trainer)
     return trainer
 
 

@@ -9,10 +9,13 @@ average the gradients through Accelerate; this module does the rest:
 - only the main process writes: `StageContext` for many processes (`stage_context`) keeps
   metrics.jsonl, log lines and the final checkpoint on rank 0, and makes every process wait
   until the checkpoint is complete;
-- `full_model_for_saving` gathers FSDP / DeepSpeed ZeRO-3 shards (all processes take part);
+- sharded weights (FSDP, ZeRO-3) are gathered for saving in euro_post/training/sharded_weights.py,
+  and `euro-post launch` builds its command in euro_post/training/launch.py;
 - a failure names its rank (and goes to torchrun's error summary); the main process marks
   stage.json failed, or interrupted when the launcher stopped it with SIGTERM because another
   process failed (euro_post/pipeline/stop_signals.py handles the signals);
+- `shutdown()` ends a run on every process (euro_post/cli.py calls it however the run ended):
+  a barrier, then the process groups destroyed and their threads joined before exit;
 - `EURO_POST_RECORD_BATCHES=DIR` records what each rank trained on (for tests and debugging).
 
 With one process every function here is a no-op or returns its input.
@@ -28,7 +31,6 @@ import json
 import os
 import sys
 import threading
-import weakref
 from datetime import timedelta
 from pathlib import Path
 
@@ -46,7 +48,6 @@ DEFAULT_WAIT_S = 24 * 3600.0
 MAIN_PROCESS_ONLY = frozenset({"eval"})
 
 _control = None  # the gloo group for decisions and barriers
-_trainer_ref = None  # the Trainer of the running stage (weakly), for gathering sharded weights
 
 
 class DistributedError(RuntimeError):
@@ -99,6 +100,7 @@ def init() -> None:
         return
     import torch
     import torch.distributed as dist
+
     # Imported before the group exists: its functions take `group=group.WORLD` as a default,
     # which, evaluated after init_process_group (torch._dynamo imports the module), would hold
     # the default group for good, and shutdown() could never join the group's threads.
@@ -293,84 +295,6 @@ def through_wrapper(model, fn):
         restore()
 
 
-# -- sharded weights ----------------------------------------------------------------------------
-
-
-def track_trainer(trainer) -> None:
-    """Remember the running stage's Trainer, so that saving can gather sharded weights."""
-    global _trainer_ref
-    _trainer_ref = weakref.ref(trainer)
-
-
-def active_trainer():
-    return _trainer_ref() if _trainer_ref is not None else None
-
-
-def weights_are_sharded(trainer) -> bool:
-    """FSDP, or DeepSpeed ZeRO stage 3: no process holds the whole model."""
-    if trainer is None or not is_distributed():
-        return False
-    if getattr(trainer, "is_fsdp_enabled", False):
-        return True
-    plugin = getattr(getattr(trainer, "accelerator", None), "state", None)
-    plugin = getattr(plugin, "deepspeed_plugin", None)
-    return plugin is not None and getattr(plugin, "zero_stage", 0) == 3
-
-
-def full_model_for_saving(model, trainer=None):
-    """`model` as-is unless its weights are sharded; then every process takes part in gathering
-    them and the main process gets a CPU replica holding the full weights (None elsewhere)."""
-    trainer = trainer or active_trainer()
-    if not weights_are_sharded(trainer):
-        return model
-    accelerator = trainer.accelerator
-    wrapped = trainer.model_wrapped if getattr(trainer, "is_deepspeed_enabled", False) else trainer.model
-    state_dict = accelerator.get_state_dict(wrapped)  # collective; full on the main process
-    if not is_main_process():
-        return None
-    return replica_with_weights(accelerator.unwrap_model(model), state_dict)
-
-
-def replica_with_weights(model, state_dict: dict):
-    """A CPU model like `model` (a transformers model or a peft model around one) holding `state_dict`.
-
-    Built on the meta device and filled by assignment, so no memory goes to random weights; the
-    replica takes over the (CPU) tensors of `state_dict` rather than copying them."""
-    import torch
-    from transformers import AutoModelForCausalLM
-
-    peft_config = None
-    base = model
-    if hasattr(model, "peft_config") and hasattr(model, "get_base_model"):
-        peft_config = model.peft_config[model.active_adapter]
-        base = model.get_base_model()
-    dtype = next(iter(state_dict.values())).dtype if state_dict else torch.float32
-    with torch.device("meta"):
-        replica = AutoModelForCausalLM.from_config(base.config, dtype=dtype)
-    if peft_config is not None:
-        from peft import get_peft_model
-
-        replica = get_peft_model(replica, peft_config)
-    missing, unexpected = replica.load_state_dict(
-        {k: v.detach().to("cpu") for k, v in state_dict.items()}, strict=False, assign=True
-    )
-    target = replica.get_base_model() if peft_config is not None else replica
-    target.tie_weights()
-    # Buffers outside the state dict (rotary frequencies) are never sharded: take the model's.
-    sources = dict(model.named_buffers())
-    for name, buffer in list(replica.named_buffers()):
-        if buffer.is_meta and name in sources:
-            owner, _, leaf = name.rpartition(".")
-            replica.get_submodule(owner).register_buffer(leaf, sources[name].detach().to("cpu"), persistent=False)
-    still_meta = [n for n, p in replica.named_parameters() if p.is_meta]
-    if unexpected or still_meta:
-        raise DistributedError(
-            f"gathered weights do not fit the model: missing {sorted(still_meta)[:5]}, unexpected {sorted(unexpected)[:5]}"
-        )
-    target.generation_config = base.generation_config
-    return replica
-
-
 # -- what each rank trained on (debugging and tests) --------------------------------------------
 
 
@@ -410,63 +334,6 @@ def _row_keys(inputs, pad) -> list[str]:
             row = row[:-1]
         keys.append(hashlib.sha1(json.dumps(row).encode()).hexdigest()[:16])
     return keys
-
-
-# -- `euro-post launch`: the accelerate launch command -------------------------------------------
-
-
-def launch_command(
-    recipe: str,
-    run_args: list[str],
-    nproc: int | None = None,
-    config: str | None = None,
-    num_machines: int | None = None,
-    machine_rank: int | None = None,
-    main_process_ip: str | None = None,
-    main_process_port: int | None = None,
-) -> list[str]:
-    """`accelerate launch ... -m euro_post.cli run RECIPE ...` as an argument list.
-
-    `nproc` counts processes per machine (one per GPU); Accelerate wants the total, so it gets
-    nproc x machines. Without a config file the processes are plain data-parallel (DDP on GPUs,
-    gloo on CPUs); the recipe's `precision` sets the dtype."""
-    settings = _accelerate_config(config) if config else {}
-    machines = num_machines or int(settings.get("num_machines", 1) or 1)
-    if nproc is None and not settings.get("num_processes"):
-        raise ValueError("euro-post launch: give --nproc (processes per machine), or a --config that sets num_processes")
-    if nproc is not None and nproc < 1:
-        raise ValueError(f"euro-post launch: --nproc must be >= 1, got {nproc}")
-    cmd = [sys.executable, "-m", "accelerate.commands.launch"]
-    if config:
-        cmd += ["--config_file", str(config)]
-    else:
-        cmd += ["--mixed_precision", "no", "--dynamo_backend", "no"]
-        if (nproc or 1) * machines > 1:
-            cmd.append("--multi_gpu")  # Accelerate's torchrun launcher; on CPUs the Trainer then picks gloo
-    if nproc is not None:
-        cmd += ["--num_processes", str(nproc * machines)]
-    cmd += ["--num_machines", str(machines)]
-    if machine_rank is not None:
-        cmd += ["--machine_rank", str(machine_rank)]
-    if main_process_ip is not None:
-        cmd += ["--main_process_ip", main_process_ip]
-    if main_process_port is None and machines == 1 and not settings.get("main_process_port"):
-        main_process_port = 0  # a free port: two single-machine runs side by side do not collide
-    if main_process_port is not None:
-        cmd += ["--main_process_port", str(main_process_port)]
-    return cmd + ["-m", "euro_post.cli", "run", str(recipe), *run_args]
-
-
-def _accelerate_config(path: str) -> dict:
-    import yaml
-
-    file = Path(path)
-    if not file.is_file():
-        raise FileNotFoundError(f"{path}: accelerate config not found (see recipes/accelerate/)")
-    settings = yaml.safe_load(file.read_text(encoding="utf-8"))
-    if not isinstance(settings, dict) or "distributed_type" not in settings:
-        raise ValueError(f"{path}: not an accelerate config (no distributed_type)")
-    return settings
 
 
 # -- the end of a run: every process leaves the process groups ---------------------------------

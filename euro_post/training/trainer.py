@@ -44,7 +44,7 @@ from transformers import TrainerCallback
 
 from euro_post.pipeline import stop_signals
 from euro_post.pipeline.checkpoint_io import checkpoint_step, latest_trainer_checkpoint
-from euro_post.training import distributed, trainer_checkpoints
+from euro_post.training import distributed, sharded_weights, trainer_checkpoints
 from euro_post.training.consumption import (
     BATCH_KEY,
     ConsumptionCounter,
@@ -246,7 +246,7 @@ class EuroTrainerMixin:
         from transformers.trainer_callback import PrinterCallback
 
         self.remove_callback(PrinterCallback)  # StageCallback shows progress; raw log dicts would flood stdout
-        distributed.track_trainer(self)  # save_final gathers sharded (FSDP, ZeRO-3) weights through it
+        sharded_weights.track_trainer(self)  # save_final gathers sharded (FSDP, ZeRO-3) weights through it
         main = self.args.should_save
         resume = trainer_checkpoints.resume_point(ctx.trainer_dir, ctx.log, main_process=main)
         self.accelerator.wait_for_everyone()

@@ -107,9 +107,9 @@ class StageCallback(TrainerCallback, ExportableState):
 
     def trainer(self):
         """The Trainer this callback belongs to (the running stage's), or None."""
-        from euro_post.training import distributed
+        from euro_post.training import sharded_weights
 
-        trainer = distributed.active_trainer()
+        trainer = sharded_weights.active_trainer()
         return trainer if trainer is not None and self in trainer.callback_handler.callbacks else None
 
     def state(self) -> dict:
@@ -207,10 +207,10 @@ def save_final(model, tokenizer, ctx: StageContext, trainer=None) -> Path:
     process returns once the checkpoint is complete. `trainer` defaults to the one `train` ran."""
     from peft import PeftModel
 
-    from euro_post.training import distributed
+    from euro_post.training import distributed, sharded_weights
 
     if distributed.is_distributed():
-        model = distributed.full_model_for_saving(model, trainer)
+        model = sharded_weights.full_model_for_saving(model, trainer)
         if not distributed.is_main_process():
             return ctx.save_checkpoint(model, tokenizer)  # writes nothing; waits for the main process
     if isinstance(model, PeftModel):
