@@ -42,6 +42,8 @@ def key_settings(stage: str, config: dict) -> dict:
         settings["rewards"] = ", ".join(_reward(r) for r in config["rewards"])
     if config.get("init_from") not in (None, "previous", "scratch"):
         settings["init_from"] = config["init_from"]
+    if config.get("trust_remote_code"):
+        settings["trust_remote_code"] = "true (the model's own code ran)"
     return settings
 
 def _reward(spec: dict) -> str:
