@@ -192,11 +192,15 @@ def _end_run(completed: bool) -> None:
     then the process groups (euro_post/training/distributed.py says why they must be closed)."""
     from euro_post.training import distributed
 
+    from euro_post.pipeline import library_warnings
+
     try:
         pools = sys.modules.get("euro_post.rewards.pool")  # loaded only by runs that score rewards
         if pools is not None:
             pools.close_pools()
     finally:
+        # A caller that runs `main` in its own process (a notebook, a test) gets its terminal back.
+        library_warnings.uninstall()
         distributed.shutdown(completed)
 
 
