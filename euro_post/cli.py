@@ -41,6 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     # the user cannot act on it.
     warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*deprecated", category=FutureWarning)
     try:
+        from euro_post.pipeline.progress import log_interval
+
+        log_interval()  # a bad EURO_POST_PROGRESS_SECONDS is refused before any work
         return args.func(args) or 0
     except BrokenPipeError:
         # `euro-post validate RECIPE | head`: the reader has gone, which is not an error of ours.

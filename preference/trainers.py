@@ -13,14 +13,11 @@ from datasets import Dataset
 from euro_post.preference.config import PreferenceConfig
 from trl import DPOTrainer
 
-from euro_post.models.kernels.dispatch import use_liger
+from euro_post.models.kernels.dispatch import apply_liger_layers, use_liger
 from euro_post.models.loading import load_model, resize_embeddings
 from euro_post.pipeline.stage import StageContext
 from euro_post.training.trainer import EuroTrainerMixin
 from euro_post.training.trainer_setup import lora_config, trainer_arguments
-
-# Only liger's layer kernels: its fused linear cross-entropy replaces model.forward.
-LIGER_LAYER_KERNELS = {"fused_linear_cross_entropy": False}
 
 
 def consumed_pairs(examples: list[dict], batch) -> list[tuple[str, int, int]]:
@@ -40,20 +37,19 @@ class EuroDPOTrainer(EuroTrainerMixin, DPOTrainer):
 
 
 def build_trainer(cfg: PreferenceConfig, ctx: StageContext, model, tokenizer, dataset: Dataset, callbacks: list):
+    if use_liger(ctx.fused_loss, log=ctx.log):
+        apply_liger_layers(model)  # TRL's own `use_liger_kernel` is deprecated; TRL keeps its fused LM head
     if cfg.algorithm == "simpo":
         return _simpo_trainer(cfg, ctx, model, tokenizer, dataset, callbacks)
     return _dpo_trainer(cfg, ctx, model, tokenizer, dataset, callbacks)
 
 
 def _common_arguments(cfg: PreferenceConfig, ctx: StageContext) -> dict:
-    liger = use_liger(ctx.fused_loss, log=ctx.log)
     return dict(
         **trainer_arguments(cfg, ctx),
         max_length=cfg.max_length,
         beta=cfg.resolved_beta,
         label_smoothing=cfg.label_smoothing,
-        use_liger_kernel=liger,
-        liger_kernel_config=dict(LIGER_LAYER_KERNELS) if liger else None,
         # Counted in the trainer state, so a resumed stage still knows the tokens of its first attempt.
         include_num_input_tokens_seen="non_padding",
     )

@@ -17,7 +17,7 @@ from transformers import TrainerCallback
 from trl import GRPOConfig
 
 from euro_post.data.rows import load_rows, rows_by_language
-from euro_post.models.kernels.dispatch import use_liger
+from euro_post.models.kernels.dispatch import apply_liger_layers, use_liger
 from euro_post.models.loading import load_policy, policy_options
 from euro_post.pipeline.stage import StageContext, StageResult
 from euro_post.training.consumption import ConsumptionCounter
@@ -66,9 +66,10 @@ def run(cfg: RLConfig, ctx: StageContext) -> StageResult:
         use_vllm=cfg.use_vllm,
         vllm_mode="colocate",
         vllm_gpu_memory_utilization=cfg.vllm_gpu_memory_utilization,
-        use_liger_kernel=use_liger(ctx.fused_loss, log=ctx.log),
         shuffle_dataset=True,
     )
+    if use_liger(ctx.fused_loss, log=ctx.log):
+        apply_liger_layers(model)  # TRL's own `use_liger_kernel` is deprecated; TRL keeps its fused LM head
     trainer = EuroGRPOTrainer(
         model=model,
         reward_funcs=funcs,

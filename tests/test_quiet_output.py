@@ -93,6 +93,16 @@ def test_progress_on_a_log_file_prints_one_line_per_interval():
     assert len(lines) == 2
 
 
+def test_the_log_interval_comes_from_the_environment_and_a_bad_one_is_refused_before_work(monkeypatch, capsys):
+    from euro_post.cli import main
+
+    monkeypatch.setenv("EURO_POST_PROGRESS_SECONDS", "5")
+    assert Progress("sft", 10, stream=io.StringIO()).interval == 5.0
+    monkeypatch.setenv("EURO_POST_PROGRESS_SECONDS", "often")
+    assert main(["validate", str(ROOT / "recipes" / "smoke.yaml")]) == 1
+    assert "EURO_POST_PROGRESS_SECONDS='often': expected a number of seconds >= 0" in capsys.readouterr().err
+
+
 def test_small_checkpoints_write_without_a_progress_line(tmp_path):
     stream = io.StringIO()
     with FolderProgress("sft", tmp_path, 10 * 2**20, label="writing checkpoint ", stream=stream):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -47,7 +48,8 @@ SHORT = [
     "stages.rl.logging_steps=1",
     "stages.eval.problems_per_language=2",
     "stages.eval.max_new_tokens=16",
-    "stages.eval.batch_size=8",
+    "stages.eval.batch_size=2",  # two batches per checkpoint, one sampling call per two prompts: progress
+    "stages.preference.generation_batch_size=1",  # lines with an ETA in between
 ]
 
 
@@ -68,7 +70,8 @@ def test_smollm2_instruct_masks_exactly_the_answers(smollm2_checkpoint):
 
 
 @pytest.mark.slow
-def test_smollm2_instruct_through_every_stage(tmp_path, smollm2_checkpoint, capsys):
+def test_smollm2_instruct_through_every_stage(tmp_path, smollm2_checkpoint, capsys, monkeypatch):
+    monkeypatch.setenv("EURO_POST_PROGRESS_SECONDS", "0")  # every progress line, as a terminal would show
     overrides = [f"stages.sft.init_from={smollm2_checkpoint}", *SHORT]
     assert main(["validate", str(RECIPE), *(arg for override in overrides for arg in ("--set", override))]) == 0
     assert (f"template sft      {smollm2_checkpoint}: the assistant's tokens found by rendering each conversation "
@@ -76,6 +79,11 @@ def test_smollm2_instruct_through_every_stage(tmp_path, smollm2_checkpoint, caps
 
     manifests = run_recipe(load_recipe(RECIPE, overrides), tmp_path / "run")
     assert {name: m["status"] for name, m in manifests.items()} == dict.fromkeys(["sft", "preference", "rl", "eval"], "complete")
+    # The long phases say how far they are and how long is left.
+    shown = capsys.readouterr().err.splitlines()
+    for phase in (r"\[preference\] sampling \d+/\d+ prompts .* eta \d", r"\[eval\] \w+: \d+/\d+ completions .* eta \d",
+                  r"\[eval\] \d+/\d+ checkpoints .* eta \d"):
+        assert any(re.search(phase, line) for line in shown), (phase, shown)
 
     sft = manifests["sft"]["summary"]
     assert sft["loss_on"] == "assistant" and sft["steps"] == 3 and sft["dropped"] == {}

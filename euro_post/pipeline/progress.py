@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -61,6 +62,19 @@ def _plain(value):
     return value
 
 
+def log_interval() -> float:
+    """Seconds between progress lines when the output is not a terminal (a cluster job's log):
+    EURO_POST_PROGRESS_SECONDS, 30 by default."""
+    value = os.environ.get("EURO_POST_PROGRESS_SECONDS", "30")
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ValueError(f"EURO_POST_PROGRESS_SECONDS={value!r}: expected a number of seconds >= 0")
+    return seconds
+
+
 class Progress:
     """`[sft] step 40/200  loss 1.234  2.1 s/step  eta 3m10s`, throttled on non-terminals.
 
@@ -68,12 +82,13 @@ class Progress:
     label="rl: ")` shows `[eval] rl: 120/480 completions  3.2 completions/s  eta 1m52s`;
     `advance(n)` moves it on by n."""
 
-    def __init__(self, stage: str, total: int, stream=None, interval: float = 30.0, unit: str = "step", label: str = ""):
+    def __init__(self, stage: str, total: int, stream=None, interval: float | None = None, unit: str = "step",
+                 label: str = ""):
         self.stage, self.total = stage, max(int(total), 1)
         self.unit, self.label = unit, label
         self.stream = stream or sys.stderr
         self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
-        self.interval = interval
+        self.interval = log_interval() if interval is None else interval
         self.start = time.monotonic()
         self.start_step = None
         self.last_print = 0.0
