@@ -11,7 +11,12 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
-from euro_post.pipeline.config import DataSpec, LrScheduler, TrainConfig, check_language_weights
+from euro_post.pipeline.config import (
+    DataSpec,
+    LrScheduler,
+    TrainConfig,
+    check_language_weights,
+)
 
 # Model dimensions a recipe may set beside (or instead of) a preset's. The first group are the
 # preset's own fields; the second are LlamaConfig options that keep the architecture standard.
@@ -55,8 +60,9 @@ class BasePretrainConfig(TrainConfig):
     )
     data: DataSpec = Field(
         default_factory=DataSpec,
-        description="Pretraining corpus: the world, or .jsonl/.json/.parquet rows with `text` and `lang`, or a .txt "
-        "file (one document per blank-line-separated paragraph; needs data.lang).",
+        description="Pretraining corpus: the world (read in memory), or streamed shards: a .jsonl/.json/.parquet file, "
+        "a folder of them (the files whose names contain the split), or a hub dataset (streaming), rows with `text` and a language; or .txt files (one "
+        "document per blank-line-separated paragraph; needs data.lang). See docs/data.md, Pretraining corpora.",
     )
 
     max_length: int = Field(256, ge=16, description="Tokens per packed training block when block_size is not given.")
@@ -83,6 +89,13 @@ class BasePretrainConfig(TrainConfig):
     )
     tokenizer_sample_size: int = Field(
         5000, ge=100, description="Documents drawn (with replacement, by temperature) to train the tokenizer on."
+    )
+    tokenizer_sample_bytes: int = Field(
+        2_000_000, ge=1000, description="A streamed corpus (any data but the world): the tokenizer trains on the first "
+        "documents of each language up to this many UTF-8 bytes (its draws of tokenizer_sample_size come from them)."
+    )
+    tokenizer_sample_rows: int | None = Field(
+        None, ge=1, description="A streamed corpus: at most this many documents of each language in the tokenizer's sample."
     )
     split_digits: bool = Field(True, description="Give every digit its own token, which helps small models do arithmetic.")
 

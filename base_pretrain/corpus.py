@@ -232,3 +232,37 @@ class MixedBlocks(torch.utils.data.Dataset):
         for li, _ in self.plan:
             counts[self.languages[li]] += 1
         return counts
+
+
+class InMemoryCorpus:
+    """The embedded world (or a corpus mixed with it), read whole: small by construction. Same
+    methods as the streamed corpus (stream_setup.StreamingCorpus), which every user file goes through."""
+
+    def __init__(self, cfg, languages: list[str], seed: int, world=None):
+        self.cfg, self.seed = cfg, seed
+        docs = load_documents(cfg.data, languages, world=world)
+        self.train_docs, self.valid_docs = split_validation(docs, cfg.validation_fraction, seed)
+        self.languages = [lang for lang in languages if lang in docs]
+
+    def describe(self) -> str:
+        return f"{sum(map(len, self.train_docs.values())):,} training documents in memory"
+
+    def tokenizer_texts(self) -> dict[str, list[str]]:
+        return self.train_docs
+
+    def fertility_texts(self, limit: int) -> dict[str, list[str]]:
+        return {lang: (self.valid_docs.get(lang, []) + self.train_docs[lang])[:limit] for lang in self.train_docs}
+
+    def validation_blocks(self, tokenizer, block_size: int, blocks: int) -> dict[str, Blocks]:
+        packed = pack_languages(tokenizer, self.valid_docs, block_size, self.seed, keep_tail=True)
+        return {lang: Blocks(b.input_ids[:blocks], b.lengths[:blocks]) for lang, b in packed.items()}
+
+    def training_blocks(self, tokenizer, block_size: int, samples: int):
+        """The planned blocks, the tokens per language the mixing weights come from, and the weights."""
+        train_blocks = pack_languages(tokenizer, self.train_docs, block_size, self.seed)
+        token_counts = {lang: b.num_tokens for lang, b in train_blocks.items()}
+        weights = mixing_weights(token_counts, self.cfg.language_temperature, self.cfg.language_weights)
+        return MixedBlocks(train_blocks, weights, samples, self.seed), token_counts, weights
+
+    def summary(self) -> dict:
+        return {}

@@ -13,13 +13,10 @@ from __future__ import annotations
 from euro_post.base_pretrain.config import BasePretrainConfig
 from euro_post.base_pretrain.corpus import (
     CONSUMPTION_FIELDS,
-    Blocks,
+    InMemoryCorpus,
     MixedBlocks,
-    load_documents,
-    mixing_weights,
-    pack_languages,
-    split_validation,
 )
+from euro_post.base_pretrain.stream_setup import StreamingCorpus
 from euro_post.base_pretrain.tokenizer import fertility, train_tokenizer
 from euro_post.base_pretrain.training import PretrainTrainer, ValidationCallback
 from transformers import PrinterCallback, TrainingArguments, default_data_collator
@@ -37,18 +34,20 @@ FERTILITY_DOCUMENTS = 200
 
 def run(cfg: BasePretrainConfig, ctx: StageContext) -> StageResult:
     languages = ctx.languages
-    world = ctx.world() if cfg.data.path == "world" else None
-    docs = load_documents(cfg.data, languages, world=world)
-    missing = [lang for lang in languages if lang not in docs]
+    if cfg.data.uses_world:
+        corpus = InMemoryCorpus(cfg, languages, ctx.seed, world=ctx.world())
+    else:  # a user's corpus streams from its shards, whatever its size (stream_setup.py)
+        corpus = StreamingCorpus(cfg, languages, ctx.seed, cache_dir=ctx.stage_dir)
+    ctx.log(f"pretraining corpus: {corpus.describe()}")
+    missing = [lang for lang in languages if lang not in corpus.languages]
     if missing:
         ctx.log(f"no pretraining text for {', '.join(missing)}: those languages are not trained on")
-    train_docs, valid_docs = split_validation(docs, cfg.validation_fraction, ctx.seed)
 
     scratch = ctx.input_checkpoint is None
     if scratch:
         # Under many processes the main process trains and saves the tokenizer; the others load it.
         with distributed.main_process_first("tokenizer"):
-            tokenizer = _scratch_tokenizer(cfg, ctx, train_docs)
+            tokenizer = _scratch_tokenizer(cfg, ctx, corpus)
         model, peft_config = new_model(cfg.preset, tokenizer, seed=ctx.seed, **cfg.model_overrides), None
     else:
         model, tokenizer, peft_config = _continued(cfg, ctx)
@@ -58,23 +57,22 @@ def run(cfg: BasePretrainConfig, ctx: StageContext) -> StageResult:
 
         model = get_peft_model(model, peft_config)
 
-    fertility_docs = {lang: (valid_docs.get(lang, []) + train_docs[lang])[:FERTILITY_DOCUMENTS] for lang in train_docs}
-    fertilities = fertility(tokenizer, fertility_docs)
+    fertilities = fertility(tokenizer, corpus.fertility_texts(FERTILITY_DOCUMENTS))
     block = cfg.sequence_length
-    train_blocks = pack_languages(tokenizer, train_docs, block, ctx.seed)
-    valid_blocks = {
-        lang: Blocks(b.input_ids[: cfg.validation_blocks], b.lengths[: cfg.validation_blocks])
-        for lang, b in pack_languages(tokenizer, valid_docs, block, ctx.seed, keep_tail=True).items()
-    }
-    token_counts = {lang: b.num_tokens for lang, b in train_blocks.items()}
-    weights = mixing_weights(token_counts, cfg.language_temperature, cfg.language_weights)
-
-    args = TrainingArguments(**trainer_setup.trainer_arguments(cfg, ctx), include_num_input_tokens_seen="all")
+    valid_blocks = corpus.validation_blocks(tokenizer, block, cfg.validation_blocks)
+    streaming = isinstance(corpus, StreamingCorpus)
+    # A stream resumes from the data position saved with each checkpoint (training.py), not by
+    # reading again the batches trained on, as transformers would.
+    args = TrainingArguments(**trainer_setup.trainer_arguments(cfg, ctx), include_num_input_tokens_seen="all",
+                             ignore_data_skip=streaming)
     samples = cfg.max_steps * cfg.per_device_batch_size * cfg.gradient_accumulation_steps * args.world_size
-    dataset = MixedBlocks(train_blocks, weights, samples, ctx.seed)
+    if streaming:
+        dataset, token_counts, weights = corpus.training_blocks(tokenizer, block)
+    else:
+        dataset, token_counts, weights = corpus.training_blocks(tokenizer, block, samples)
     ctx.log(
-        f"{len(train_blocks)} languages, {sum(token_counts.values()):,} training tokens in blocks of {block}; "
-        f"{samples:,} blocks ({samples * block:,} tokens) over {cfg.max_steps} steps; "
+        f"{len(weights)} languages, {sum(token_counts.values()):,} training tokens{' (estimated)' if streaming else ''} "
+        f"in blocks of {block}; {samples:,} blocks ({samples * block:,} tokens) over {cfg.max_steps} steps; "
         f"{parameters:,} parameters, vocabulary {len(tokenizer):,}, fused loss {'off' if ctx.fused_loss == 'off' else 'on'}"
     )
 
@@ -115,11 +113,12 @@ def run(cfg: BasePretrainConfig, ctx: StageContext) -> StageResult:
         **consumed.summary(),  # tokens and documents trained on (euro_post/training/consumption.py)
         "corpus_tokens_per_language": token_counts,
         "mixing_weights": {lang: round(w, 4) for lang, w in weights.items()},
+        **corpus.summary(),
     }
     return StageResult(checkpoint=checkpoint, tokens_processed=int(trainer.state.num_input_tokens_seen), summary=summary)
 
 
-def _scratch_tokenizer(cfg: BasePretrainConfig, ctx: StageContext, train_docs: dict[str, list[str]]):
+def _scratch_tokenizer(cfg: BasePretrainConfig, ctx: StageContext, corpus):
     """Train the tokenizer, or reuse the one an interrupted attempt of this stage already trained."""
     from transformers import AutoTokenizer
 
@@ -128,7 +127,7 @@ def _scratch_tokenizer(cfg: BasePretrainConfig, ctx: StageContext, train_docs: d
         ctx.log(f"reusing the tokenizer trained before the interruption ({saved})")
         return AutoTokenizer.from_pretrained(saved, trust_remote_code=False)
     tokenizer = train_tokenizer(
-        train_docs,
+        corpus.tokenizer_texts(),
         vocab_size=cfg.vocab_size,
         temperature=cfg.tokenizer_temperature,
         sample_size=cfg.tokenizer_sample_size,

@@ -11,9 +11,12 @@ SFT loss paths in docs/benchmarks.md order the same way.
 from __future__ import annotations
 
 import contextlib
+import os
+from pathlib import Path
 
 import torch
 from euro_post.base_pretrain.corpus import Blocks
+from euro_post.base_pretrain.stream import StreamingBlocks
 from transformers import Trainer, TrainerCallback
 
 from euro_post.models.kernels import causal_lm_loss
@@ -28,6 +31,27 @@ class PretrainTrainer(EuroTrainerMixin, Trainer):
     def __init__(self, *args, fused_loss: str = "auto", **kwargs):
         super().__init__(*args, **kwargs)
         self.fused_loss = fused_loss
+
+    # -- a streamed corpus's data position, saved with every trainer checkpoint ------------------------
+    # The stream (stream.py) reads ahead of training; the position saved is the one after the blocks
+    # the optimizer has taken. Written before the completion marker, so the marker hashes it.
+    def _streaming(self) -> StreamingBlocks | None:
+        return self.train_dataset if isinstance(self.train_dataset, StreamingBlocks) else None
+
+    def _save_checkpoint_files(self, model, trial=None) -> None:
+        super()._save_checkpoint_files(model, trial)
+        stream = self._streaming()
+        if stream is not None:
+            args = self.args
+            blocks = self.state.global_step * args.per_device_train_batch_size * args.gradient_accumulation_steps * args.world_size
+            folder = Path(self._get_output_dir(trial=trial)) / f"checkpoint-{self.state.global_step}"
+            stream.save_position(folder, blocks, rank=args.process_index)
+
+    def train(self, resume_from_checkpoint=None, *args, **kwargs):
+        stream = self._streaming()
+        if stream is not None and isinstance(resume_from_checkpoint, (str, os.PathLike)):
+            stream.load_position(resume_from_checkpoint, rank=self.args.process_index)
+        return super().train(resume_from_checkpoint, *args, **kwargs)
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         if self.fused_loss == "off":

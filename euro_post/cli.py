@@ -1,11 +1,12 @@
 """The `euro-post` command.
 
     euro-post run recipes/reasoning.yaml [--set stages.sft.learning_rate=1e-4] [--run-dir runs/x] [--restart-stage sft]
+    euro-post run recipes/reasoning.yaml --seeds 3        (or --seeds 1234,1,2: one run folder per seed)
     euro-post launch --nproc 8 [--config recipes/accelerate/fsdp2.yaml] recipes/reasoning.yaml [run options]
     euro-post validate recipes/reasoning.yaml
     euro-post world --out DIR
     euro-post eval CHECKPOINT [--languages de fr] [--tasks mgsm_native_cot_de]
-    euro-post report RUN_DIR [OTHER_RUN_DIR]
+    euro-post report RUN_DIR [OTHER_RUN_DIR]        (seed group folders too)
     euro-post card CHECKPOINT
 """
 
@@ -88,6 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="run this stage (and every stage after it) from the start instead of resuming it, e.g. after "
         "changing its learning rate mid-run (repeatable)",
     )
+    run.add_argument(
+        "--seeds",
+        metavar="N|S1,S2,...",
+        help="run the recipe once per seed, each in <run dir>/seed-<n>/, then write the seed group's report "
+        "(seeds.json, seeds.md): a number (3: the recipe's seed and the next two) or a list (1234,1,2)",
+    )
     run.set_defaults(func=_run)
 
     launch = commands.add_parser(
@@ -127,7 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--limit", type=int, help="evaluate at most this many problems per language")
     evaluate.set_defaults(func=_eval)
 
-    report = commands.add_parser("report", help="(re)write a run's report; with two runs, compare them")
+    report = commands.add_parser(
+        "report", help="(re)write a run's report (a seed group's seeds.md); with two runs (or seed groups), compare them"
+    )
     report.add_argument("run_dir")
     report.add_argument("other_run_dir", nargs="?")
     report.set_defaults(func=_report)
@@ -168,6 +177,11 @@ def _run(args) -> int:
     from euro_post.pipeline.recipe import load_recipe
 
     recipe = load_recipe(args.recipe, args.overrides)
+    seeds = None
+    if args.seeds is not None:
+        from euro_post.pipeline.seeds import parse_seeds
+
+        seeds = parse_seeds(args.seeds, recipe.seed)  # a bad --seeds stops here, before any work
     network.settle(network.hub_references(recipe), qlora=network.uses_qlora(recipe))
     from euro_post.pipeline.runner import run_recipe  # after settle: it imports huggingface_hub
     run_dir = args.run_dir or recipe.resolved_run_dir()
@@ -176,13 +190,24 @@ def _run(args) -> int:
     library_warnings.install(run_dir)  # library warnings to the run's warnings.log files, not the terminal
     completed = False
     try:
-        manifests = run_recipe(recipe, run_dir, restart=args.restart)
+        if seeds is None:
+            manifests = run_recipe(recipe, run_dir, restart=args.restart)
+        else:
+            from euro_post.pipeline.seeds import run_seed_group
+
+            groups = run_seed_group(recipe, run_dir, seeds, restart=args.restart, before_run=library_warnings.install)
         completed = True
     finally:
         _end_run(completed)
     from euro_post.training import distributed
 
     if not distributed.is_main_process():
+        return 0
+    if seeds is not None:
+        print(f"seed group complete: {run_dir} ({len(seeds)} seeds; report {run_dir}/seeds.md)")
+        for seed, manifests in groups.items():
+            stages = ", ".join(f"{name} {manifest.get('status')}" for name, manifest in manifests.items())
+            print(f"  seed {seed:<9} {stages}")
         return 0
     print(f"run complete: {run_dir}")
     for name, manifest in manifests.items():
@@ -303,8 +328,11 @@ def _eval(args) -> int:
 def _report(args) -> int:
     network.settle([])
     from euro_post.eval.report import compare_runs, write_report
+    from euro_post.pipeline.seeds import is_seed_group, report_command
 
-    if args.other_run_dir:
+    if is_seed_group(args.run_dir) or (args.other_run_dir and is_seed_group(args.other_run_dir)):
+        print(report_command(args.run_dir, args.other_run_dir))  # seed groups: seeds.md, or two groups compared
+    elif args.other_run_dir:
         print(compare_runs(args.run_dir, args.other_run_dir))
     else:
         paths = write_report(args.run_dir)

@@ -10,6 +10,22 @@ from pydantic import Field, model_validator
 from euro_post.pipeline.config import ALLOW_PICKLE_WEIGHTS, TRUST_REMOTE_CODE, Config, DataSpec, Precision
 
 
+class SampledPass(Config):
+    """A second, sampled pass over the same problems beside the greedy one, for pass@k."""
+
+    num_samples: int = Field(8, ge=1, description="Completions per problem.")
+    temperature: float = Field(0.5, gt=0, description="Sampling temperature.")
+    top_p: float = Field(1.0, gt=0, le=1, description="Nucleus sampling mass.")
+    k: list[int] | None = Field(None, description="k values of pass@k (each <= num_samples); None: 1 and num_samples.")
+
+    @model_validator(mode="after")
+    def _k_within_samples(self):
+        for k in self.k or []:
+            if not 1 <= k <= self.num_samples:
+                raise ValueError(f"k: every k must be between 1 and num_samples ({self.num_samples}), got {k}")
+        return self
+
+
 class EvalConfig(Config):
     """Per-language evaluation of every stage's checkpoint, then the run report.
 
@@ -45,6 +61,12 @@ class EvalConfig(Config):
     pass_k: list[int] | None = Field(
         None,
         description="k values of pass@k in sampled mode (each <= num_samples); None: 1 and num_samples.",
+    )
+    pass_at_k: SampledPass | None = Field(
+        None,
+        description="With mode: greedy, also run a sampled pass per checkpoint (e.g. {num_samples: 8, "
+        "temperature: 0.5, k: [1, 8]}) and report its pass@k beside the greedy metrics. Off by default: it "
+        "generates num_samples times as much as the greedy pass.",
     )
     precision: Precision = Field("auto", description='Weights dtype for evaluation; "auto": bf16 on a GPU that has it.')
     trust_remote_code: bool = Field(False, description=TRUST_REMOTE_CODE)
@@ -85,6 +107,11 @@ class EvalConfig(Config):
                 raise ValueError(f"pass_k: every k must be between 1 and num_samples ({self.num_samples}), got {k}")
         if self.pass_k and self.mode == "greedy":
             raise ValueError("pass_k applies to mode: sampled")
+        if self.pass_at_k is not None and self.mode == "sampled":
+            raise ValueError(
+                "pass_at_k adds a sampled pass to greedy decoding; with mode: sampled, pass@k comes from "
+                "num_samples and pass_k already"
+            )
         if "start" in self.checkpoints:
             raise ValueError('checkpoints: the label "start" is reserved for the first stage\'s starting checkpoint')
         return self
@@ -101,6 +128,17 @@ class EvalConfig(Config):
         if preference is not None and preference.pairs == "on_policy":
             return preference.rewards
         return []
+
+    def sampled_pass(self) -> EvalConfig | None:
+        """The config of the extra sampled pass (`pass_at_k`), None without one: this config in
+        mode: sampled, so that the pass goes through the same evaluation as any sampled eval."""
+        if self.pass_at_k is None:
+            return None
+        extra = self.pass_at_k
+        return self.model_copy(update={
+            "mode": "sampled", "num_samples": extra.num_samples, "temperature": extra.temperature,
+            "top_p": extra.top_p, "pass_k": extra.k, "pass_at_k": None, "lm_eval_tasks": [],
+        })
 
     def resolved_pass_k(self) -> list[int]:
         if self.mode == "greedy":

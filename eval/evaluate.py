@@ -3,6 +3,7 @@
 `evaluate_checkpoint_into` writes, under the eval folder (`runs/<run>/eval/`):
 - results/<label>.json: the per-language metrics with intervals, lm-eval results, a summary;
 - completions/<label>.jsonl: every completion with its scores (with save_completions);
+  completions/<label>.sampled.jsonl those of the sampled pass, with `pass_at_k`;
 - lm_eval/: the world's lm-eval task YAMLs and data, when lm-eval runs.
 A result whose key (checkpoint fingerprint, settings, problems, seed) matches is reused, so
 an interrupted eval stage resumes at the first checkpoint it had not finished.
@@ -26,15 +27,16 @@ from euro_post.models.generation import generate
 from euro_post.pipeline.checkpoint_io import atomic_write_json, atomic_write_text, fingerprint
 from euro_post.pipeline.progress import Progress
 
-RESULT_VERSION = 2
+RESULT_VERSION = 3  # 3: worked-answer accuracy, pass_at_k
 
 GenerateFn = Callable[..., list[list[str]]]
 
 
-def eval_rows(config: EvalConfig, languages: list[str], world=None) -> list[dict]:
-    """The held-out problems, at most `problems_per_language` per language, each with a gold answer."""
-    rows = load_rows(config.data, "eval", languages, world=world)
-    source = "the embedded world" if config.data.path == "world" else config.data.path
+def eval_rows(config: EvalConfig, languages: list[str], world=None, seed: int = 0) -> list[dict]:
+    """The held-out problems, at most `problems_per_language` per language, each with a gold answer
+    (`seed` draws a mixture of sources)."""
+    rows = load_rows(config.data, "eval", languages, world=world, seed=seed)
+    source = config.data.label
     for index, row in enumerate(rows, start=1):
         if row.get("answer") in (None, ""):
             raise DataError(f"{source}, row {index}: an eval row needs a gold `answer`; it has {sorted(row)}")
@@ -65,30 +67,40 @@ def evaluate_model(
     """Per-language metrics of a loaded model on `rows`; returns {"languages", "generated_tokens", "records",
     "rewards"} (the reward specs the completions were scored with).
 
-    `generate_fn` defaults to euro_post.models.generation.generate, whose progress shows batch by
-    batch; another one's shows language by language."""
+    Every language's problems are generated in one call, so each batch is full however few problems
+    a language has. `generate_fn` defaults to euro_post.models.generation.generate, whose progress
+    shows batch by batch; another one's shows when its call returns."""
     greedy = config.mode == "greedy"
     languages: dict[str, dict] = {}
     records: list[dict] = []
     generated_tokens = 0
     scorer = EvalScorer(config.rewards, tokenizer)  # the run's rewards, built once for every language
     progress = Progress("eval", len(rows) * config.num_samples, unit="completions", label=f"{label}: " if label else "")
-    for lang, lang_rows in rows_by_language(rows).items():
-        started = time.monotonic()
-        done_before = progress.count
-        completions = (generate_fn or functools.partial(generate, on_batch=progress.advance))(
-            model,
-            tokenizer,
-            [row["prompt"] for row in lang_rows],
-            max_new_tokens=config.max_new_tokens,
-            temperature=0.0 if greedy else config.temperature,
-            top_p=1.0 if greedy else config.top_p,
-            num_samples=config.num_samples,
-            batch_size=config.batch_size,
-            seed=seed,
-        )
-        progress.update(done_before + len(lang_rows) * config.num_samples)
-        scores = score_completions(lang_rows, completions, tokenizer, scorer)
+    grouped = rows_by_language(rows)
+    ordered = [row for lang_rows in grouped.values() for row in lang_rows]
+    settings = {
+        "max_new_tokens": config.max_new_tokens,
+        "temperature": 0.0 if greedy else config.temperature,
+        "top_p": 1.0 if greedy else config.top_p,
+        "num_samples": config.num_samples,
+        "batch_size": config.batch_size,
+        "seed": seed,
+    }
+    if generate_fn is None:
+        # Sample j of a language's i-th problem draws from the seeds (seed, i, j), as when each
+        # language was generated on its own: sampled completions do not depend on the other languages.
+        settings["seed_indices"] = [i for lang_rows in grouped.values() for i in range(len(lang_rows))]
+        generate_fn = functools.partial(generate, on_batch=progress.advance)
+    started = time.monotonic()
+    completions = generate_fn(model, tokenizer, [row["prompt"] for row in ordered], **settings)
+    progress.update(len(rows) * config.num_samples)
+    if log:
+        log(f"generated {len(rows) * config.num_samples} completions in {time.monotonic() - started:.1f} s")
+    offset = 0
+    for lang, lang_rows in grouped.items():
+        lang_completions = completions[offset : offset + len(lang_rows)]
+        offset += len(lang_rows)
+        scores = score_completions(lang_rows, lang_completions, tokenizer, scorer)
         stats = language_metrics(scores, config.resolved_pass_k())
         languages[lang] = {
             "metrics": {name: stat.as_dict() for name, stat in stats.items()},
@@ -96,7 +108,7 @@ def evaluate_model(
             "problems": problem_scores(lang_rows, scores),
         }
         generated_tokens += sum(s.tokens for problem in scores for s in problem)
-        for row, texts, problem in zip(lang_rows, completions, scores):
+        for row, texts, problem in zip(lang_rows, lang_completions, scores):
             for sample, (text, score) in enumerate(zip(texts, problem)):
                 records.append(
                     {
@@ -107,10 +119,7 @@ def evaluate_model(
                 )
         if log:
             acc = stats["accuracy"]
-            log(
-                f"{lang}: accuracy {acc.value:.3f} [{acc.low:.3f}, {acc.high:.3f}] on {acc.n} problems "
-                f"({time.monotonic() - started:.1f} s)"
-            )
+            log(f"{lang}: accuracy {acc.value:.3f} [{acc.low:.3f}, {acc.high:.3f}] on {acc.n} problems")
     rewards = [spec.model_dump(mode="json") for spec in scorer.specs]
     return {"languages": languages, "generated_tokens": generated_tokens, "records": records, "rewards": rewards}
 
@@ -132,6 +141,15 @@ def summarize_languages(languages: dict[str, dict]) -> dict[str, float | None]:
         name: macro_mean([stat_from_dict(v["metrics"][name]) for v in languages.values() if name in v["metrics"]])
         for name in names
     }
+
+
+def merge_pass_at_k(languages: dict[str, dict], sampled: dict[str, dict]) -> None:
+    """Add the sampled pass's pass@k of each language to the greedy pass's metrics (its other
+    metrics describe sampled decoding, which the greedy columns already measure)."""
+    for lang, entry in sampled.items():
+        if lang in languages:
+            passes = {name: stat for name, stat in entry["metrics"].items() if name.startswith("pass@")}
+            languages[lang]["metrics"].update(passes)
 
 
 def result_key(checkpoint: str, rows: list[dict], config: EvalConfig, seed: int) -> str:
@@ -186,6 +204,14 @@ def evaluate_checkpoint_into(
         model, tokenizer, rows, config, seed=seed, generate_fn=generate_fn, log=lambda t: log(f"{label}: {t}"), label=label
     )
     languages = outcome["languages"]
+    sampled_config = config.sampled_pass()  # pass_at_k: the same evaluation again, sampled, for pass@k
+    sampled = None
+    if sampled_config is not None:
+        sampled = evaluate_model(
+            model, tokenizer, rows, sampled_config, seed=seed, generate_fn=generate_fn,
+            log=lambda t: log(f"{label} sampled: {t}"), label=f"{label} sampled",
+        )
+        merge_pass_at_k(languages, sampled["languages"])
     other: dict[str, dict] = {}
     if config.lm_eval_tasks:
         from euro_post.eval.harness import run_lm_eval
@@ -215,12 +241,19 @@ def evaluate_checkpoint_into(
         "languages": languages,
         "lm_eval_other": other,
         "summary": summarize_languages(languages),
-        "generated_tokens": outcome["generated_tokens"],
+        "generated_tokens": outcome["generated_tokens"] + (sampled["generated_tokens"] if sampled else 0),
+        "pass_at_k": None if sampled_config is None else {
+            "num_samples": sampled_config.num_samples, "temperature": sampled_config.temperature,
+            "top_p": sampled_config.top_p, "k": sampled_config.resolved_pass_k(),
+        },
         "wall_time_s": round(time.monotonic() - started, 3),
     }
     if config.save_completions:
         lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in outcome["records"])
         atomic_write_text(eval_dir / "completions" / f"{label}.jsonl", lines)
+        if sampled:
+            lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in sampled["records"])
+            atomic_write_text(eval_dir / "completions" / f"{label}.sampled.jsonl", lines)
     atomic_write_json(path, result)
     del model
     if torch.cuda.is_available():

@@ -7,6 +7,11 @@ Per problem we have one completion (greedy) or several (sampled). Each completio
   answer line at the end), else 0;
 - language: the rewards' `language_consistency` (1/0; None when the text has too few letters
   to judge, and then left out of that metric's count);
+- worked-answer accuracy: `correct` among the *worked answers* only, the completions with full
+  format (score 1: reasoning, then exactly one final answer line with the question language's
+  marker) whose language consistency is not 0 (1, or None: too few letters to judge, and the
+  marker already says the question's language). Every other completion is left out of its
+  count, so it separates "reasons well" from "answers in the asked form" (`is_worked_answer`);
 - tokens: completion length in tokens;
 - rewards: the score of every other reward the run trained with (a plug-in, arithmetic,
   length, ...: `reward/<name>` columns of the report), None where it could not judge.
@@ -34,11 +39,12 @@ Z95 = NormalDist().inv_cdf(0.5 + CONFIDENCE / 2)  # 1.959963984540054
 # Metric names in report order, with how they read in tables.
 METRICS = {
     "accuracy": "accuracy",
+    "worked_accuracy": "worked-answer accuracy",
     "format": "format compliance",
     "language_consistency": "language consistency",
     "length": "mean length (tokens)",
 }
-PROPORTIONS = ("accuracy", "format", "language_consistency")
+PROPORTIONS = ("accuracy", "worked_accuracy", "format", "language_consistency")
 # Columns of the other rewards: "reward/arithmetic", "reward/my_lab.rewards:cites_a_source".
 REWARD_PREFIX = "reward/"
 
@@ -97,7 +103,7 @@ def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, floa
     return low, high
 
 
-def t_quantile(df: int, confidence: float = CONFIDENCE) -> float:
+def t_quantile(df: float, confidence: float = CONFIDENCE) -> float:
     """Two-sided Student-t critical value (normal when scipy is missing or df is large)."""
     try:
         from scipy.stats import t
@@ -148,9 +154,17 @@ def summarize(values: Sequence[float], proportion: bool = True) -> Stat:
     return Stat(mean, low, high, n, "t")
 
 
+def is_worked_answer(sample: SampleScore) -> bool:
+    """Full format (reasoning, then one final answer line with the question language's marker)
+    and not identified as another language (None, too short to judge, passes: the format
+    reward has already required the question language's answer marker)."""
+    return sample.format >= 1.0 and sample.language != 0.0
+
+
 # What each metric reads from one scored completion (None: cannot be judged, left out).
 SAMPLE_VALUES = {
     "accuracy": lambda s: float(s.correct),
+    "worked_accuracy": lambda s: float(s.correct) if is_worked_answer(s) else None,
     "format": lambda s: 1.0 if s.format >= 1.0 else 0.0,
     "language_consistency": lambda s: s.language,
     "length": lambda s: float(s.tokens),
@@ -247,3 +261,33 @@ def macro_mean(stats: Sequence[Stat]) -> float | None:
 
 def stat_from_dict(data: dict) -> Stat:
     return Stat(data.get("value"), data.get("low"), data.get("high"), int(data.get("n", 0)), data.get("interval", "none"))
+
+
+def seed_spread(values: Sequence[float], bounds: tuple[float, float] | None = None) -> dict | None:
+    """One number measured once per seed: its mean, a Student-t 95% interval over seeds (where the
+    mean over many seeds would lie; the point alone for one seed), min and max. None when no seed
+    measured it. `bounds` clips the interval to the values the number can take ((0, 1) for a
+    proportion), as the eval's own t intervals are clipped."""
+    values = [float(v) for v in values if v is not None]
+    if not values:
+        return None
+    mean, low, high = mean_interval(values, bounds)
+    return {"mean": mean, "low": low, "high": high, "min": min(values), "max": max(values), "n": len(values)}
+
+
+def welch_difference(a: Sequence[float], b: Sequence[float]) -> dict | None:
+    """mean(b) - mean(a) over two independent groups of seeds, with Welch's 95% t interval
+    (unequal variances, Welch-Satterthwaite degrees of freedom). None unless each group has at
+    least two seeds: one seed says nothing about the spread between seeds."""
+    a, b = [float(v) for v in a if v is not None], [float(v) for v in b if v is not None]
+    if len(a) < 2 or len(b) < 2:
+        return None
+    mean_a, mean_b = sum(a) / len(a), sum(b) / len(b)
+    va = sum((v - mean_a) ** 2 for v in a) / (len(a) - 1) / len(a)
+    vb = sum((v - mean_b) ** 2 for v in b) / (len(b) - 1) / len(b)
+    delta = mean_b - mean_a
+    if va + vb == 0:
+        return {"delta": delta, "low": delta, "high": delta, "df": float(len(a) + len(b) - 2)}
+    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
+    half = t_quantile(df) * math.sqrt(va + vb)
+    return {"delta": delta, "low": delta - half, "high": delta + half, "df": df}

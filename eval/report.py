@@ -210,6 +210,7 @@ def _result_entry(result: dict) -> dict:
         "num_samples": result.get("num_samples", 1),
         "max_new_tokens": result.get("max_new_tokens"),
         "generated_tokens": result.get("generated_tokens", 0),
+        "pass_at_k": result.get("pass_at_k"),  # the sampled pass behind pass@k in greedy mode, if any
         "rewards": result.get("rewards", []),  # what it was scored with (eval results before plug-ins: none)
         "summary": result.get("summary", {}),
         "languages": result["languages"],

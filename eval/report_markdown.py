@@ -56,6 +56,10 @@ def render_report(report: dict) -> str:
         first = results[order[0]]
         decoding = first["mode"] + (f", {first['num_samples']} samples" if first["mode"] == "sampled" else "")
         facts += [f"checkpoints: {', '.join(_label(l) for l in order)}", f"decoding: {decoding}, at most {first['max_new_tokens']} new tokens"]
+        if first.get("pass_at_k"):
+            extra = first["pass_at_k"]
+            facts.append(f"pass@k from a second, sampled pass: {extra['num_samples']} samples per problem at "
+                         f"temperature {extra['temperature']}" + (f", top-p {extra['top_p']}" if extra["top_p"] < 1 else ""))
         if first.get("rewards"):
             facts.append("scored with the rewards " + ", ".join(_reward(spec) for spec in first["rewards"]))
     out += ["; ".join(facts) + ".", ""]
@@ -63,15 +67,17 @@ def render_report(report: dict) -> str:
     out += ["## Summary", ""]
     if order:
         rewards = [m for m in evaluation["metrics"] if is_reward_metric(m)]  # the run's other rewards, mean scores
+        passes = sorted((m for m in evaluation["metrics"] if m.startswith("pass@")), key=lambda m: int(m[5:]))
         out += ["Means over languages (every language weighs the same); proportions in %"
                 + ("; rewards as mean scores." if rewards else "."), ""]
-        header = ["checkpoint"] + [METRICS[m] for m in METRICS] + [metric_title(m) for m in rewards] + ["generated tokens"]
+        header = (["checkpoint"] + [METRICS[m] for m in METRICS] + passes + [metric_title(m) for m in rewards]
+                  + ["generated tokens"])
         rows = []
         for label in order:
             s = results[label]["summary"]
             length = s.get("length")
             rows.append([_label(label)] + [pct(s.get(m)) for m in METRICS if m != "length"]
-                        + ["–" if length is None else f"{length:.1f}"]
+                        + ["–" if length is None else f"{length:.1f}"] + [pct(s.get(m)) for m in passes]
                         + ["–" if s.get(m) is None else f"{s[m]:.3f}" for m in rewards]
                         + [str(results[label]["generated_tokens"])])
         out += _table(header, rows) + [""]

@@ -46,7 +46,7 @@ def run(config: EvalConfig, ctx: StageContext) -> StageResult:
         )
     # Score with the rewards training optimised, with their options (EvalConfig.scoring_rewards).
     config = config.model_copy(update={"rewards": config.scoring_rewards(ctx.recipe)})
-    rows = eval_rows(config, ctx.languages, world=ctx.world() if config.data.path == "world" else None)
+    rows = eval_rows(config, ctx.languages, world=ctx.world() if config.data.uses_world else None, seed=ctx.seed)
     ctx.log(f"{len(targets)} checkpoint(s) x {len(rows)} problems in {len(ctx.languages)} language(s)")
     eval_dir = ctx.stage_dir
     atomic_write_json(eval_dir / "checkpoints.json", {"order": list(targets), "checkpoints": targets})

@@ -68,7 +68,7 @@ def evaluate_checkpoint(
         updates.update(problems_per_language=limit, lm_eval_limit=limit)
     config = EvalConfig.model_validate({**config.model_dump(), **updates})  # the same rules as a recipe
     out = Path(out) if out else default_out(checkpoint)
-    world = World(WorldConfig(), langs) if config.data.path == "world" else None
+    world = World(WorldConfig(), langs) if config.data.uses_world else None
     rows = eval_rows(config, langs, world=world)
 
     label = checkpoint_label(checkpoint)

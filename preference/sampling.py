@@ -13,6 +13,7 @@ for each prompt, in order. Two are offered:
 from __future__ import annotations
 
 import gc
+import math
 from dataclasses import dataclass
 from typing import Callable
 
@@ -38,12 +39,19 @@ def make_sampler(cfg: PreferenceConfig, model, tokenizer, checkpoint: str, seed:
     return TransformersSampler(cfg, model, tokenizer, seed)
 
 
+def prompts_per_call(batch_size: int, samples_per_prompt: int) -> int:
+    """About four generation batches of prompts per call, so that the texts and scores of one call stay
+    small in memory, and a number whose samples fill whole batches: the prompts of a chunk (of
+    any languages) share full batches, and only the run's last chunk can end in a part-filled one."""
+    whole = batch_size // math.gcd(batch_size, samples_per_prompt)  # fewest prompts that fill whole batches
+    return whole * max(1, 4 * batch_size // samples_per_prompt // whole)
+
+
 class TransformersSampler:
     def __init__(self, cfg: PreferenceConfig, model, tokenizer, seed: int):
         self.cfg, self.model, self.tokenizer, self.seed = cfg, model, tokenizer, seed
         self.calls = 0
-        # A few generation batches per call: texts and scores of one call stay small in memory.
-        self.prompts_per_call = max(1, 4 * cfg.generation_batch_size // cfg.samples_per_prompt)
+        self.prompts_per_call = prompts_per_call(cfg.generation_batch_size, cfg.samples_per_prompt)
 
     def __call__(self, prompts: list) -> list[list[Sample]]:
         if torch.cuda.is_available() and next(self.model.parameters()).device.type != "cuda":

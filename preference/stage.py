@@ -22,7 +22,7 @@ from euro_post.preference.sampling import make_sampler
 from euro_post.preference.trainers import build_trainer, consumed_pairs
 from euro_post.rewards.guard import build_guarded_rewards
 
-from euro_post.data.rows import load_rows
+from euro_post.data.mixture import load_data
 from euro_post.models.loading import load_policy, policy_options
 from euro_post.pipeline.stage import StageContext, StageResult
 from euro_post.training import distributed
@@ -50,8 +50,10 @@ def run(cfg: PreferenceConfig, ctx: StageContext) -> StageResult:
         with distributed.main_process_first("preference pairs"):
             pairs, pair_stats = on_policy_pairs(cfg, ctx, model, tokenizer)
     else:
-        rows = load_rows(cfg.data, "preference", ctx.languages)
-        pairs, pair_stats = clean_offline_rows(rows, cfg.max_drop_fraction, cfg.data.path)
+        data = load_data(cfg.data, "preference", ctx.languages, seed=ctx.seed)
+        pairs, pair_stats = clean_offline_rows(data.rows, cfg.max_drop_fraction, cfg.data.label)
+        if data.record:
+            pair_stats["data"] = data.record  # rows per source and language, kept and left out
         if sum(pair_stats["dropped"].values()):
             ctx.log(f"dropped offline rows: {pair_stats['dropped']}")
     ctx.log(f"{len(pairs)} pairs: {pair_stats['pairs_per_language']}")
@@ -115,8 +117,10 @@ def on_policy_pairs(cfg: PreferenceConfig, ctx: StageContext, model, tokenizer) 
         ctx.log(f"reusing the {len(pairs)} pairs built by an earlier attempt ({ctx.stage_dir / 'pairs.jsonl'})")
         return pairs, stats
 
-    world = ctx.world() if cfg.data.path == "world" else None
-    rows = load_rows(cfg.data, "prompts", ctx.languages, world=world, rewards=[spec.name for spec in cfg.rewards])
+    world = ctx.world() if cfg.data.uses_world else None
+    data = load_data(cfg.data, "prompts", ctx.languages, world=world, rewards=[spec.name for spec in cfg.rewards],
+                     seed=ctx.seed)
+    rows = data.rows
     ctx.log(f"sampling {cfg.samples_per_prompt} completions for each of {len(rows)} prompts")
     funcs, weights, names = build_guarded_rewards(cfg.rewards, tokenizer=tokenizer)
     sampler = make_sampler(cfg, model, tokenizer, ctx.input_checkpoint, ctx.seed)
@@ -131,6 +135,8 @@ def on_policy_pairs(cfg: PreferenceConfig, ctx: StageContext, model, tokenizer) 
         if close:
             close()
     result = stats.as_dict()
+    if data.record:
+        result["data"] = data.record  # rows per source and language, kept and left out
     result["reward_function_stats"] = {
         name: func.stats() for name, func in zip(names, funcs) if callable(getattr(func, "stats", None))
     }

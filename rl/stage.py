@@ -16,7 +16,8 @@ from euro_post.rl.trainer import EuroGRPOTrainer
 from transformers import TrainerCallback
 from trl import GRPOConfig
 
-from euro_post.data.rows import load_rows, rows_by_language
+from euro_post.data.mixture import load_data
+from euro_post.data.rows import rows_by_language
 from euro_post.models.kernels.dispatch import apply_liger_layers, use_liger
 from euro_post.models.loading import load_policy, policy_options
 from euro_post.pipeline.stage import StageContext, StageResult
@@ -36,7 +37,9 @@ class DrainOnEveryProcess(TrainerCallback):
 
 
 def run(cfg: RLConfig, ctx: StageContext) -> StageResult:
-    rows = load_rows(cfg.data, "prompts", ctx.languages, world=ctx.world(), rewards=[spec.name for spec in cfg.rewards])
+    data = load_data(cfg.data, "prompts", ctx.languages, world=ctx.world() if cfg.data.uses_world else None,
+                     rewards=[spec.name for spec in cfg.rewards], seed=ctx.seed)
+    rows = data.rows
     ctx.log(f"{len(rows)} prompts in {len(rows_by_language(rows))} languages")
     # GRPO trains its policy in the training precision itself (bf16 on a GPU), not on fp32 master
     # weights, and stops completions at the checkpoint's own EOS (after sft, <|im_end|> already).
@@ -95,5 +98,6 @@ def run(cfg: RLConfig, ctx: StageContext) -> StageResult:
             **trainer.consumption.summary(),  # tokens and prompts trained on (euro_post/training/consumption.py)
             "final_reward": last.get("reward"),
             "reward_function_stats": reward_stats(),
+            **({"data": data.record} if data.record else {}),  # rows per source and language, kept and left out
         },
     )

@@ -25,7 +25,8 @@ from euro_post.sft.trainer import (
     token_languages,
 )
 
-from euro_post.data.rows import load_rows, rows_by_language
+from euro_post.data.mixture import load_data
+from euro_post.data.rows import rows_by_language
 from euro_post.models.kernels.dispatch import apply_liger_layers, use_liger
 from euro_post.models.loading import load_policy, load_tokenizer, policy_options
 from euro_post.pipeline.stage import StageContext, StageResult
@@ -46,9 +47,9 @@ def run(config: SFTConfig, ctx: StageContext) -> StageResult:
     # The tokenizer first, the weights once the data is known to be usable.
     tokenizer = load_tokenizer(checkpoint, ctx.log, trust_remote_code=config.trust_remote_code)
 
-    world = ctx.world() if config.data.path == "world" else None
-    rows = load_rows(config.data, "sft", ctx.languages, world)
-    source = "the embedded world" if world is not None else config.data.path
+    world = ctx.world() if config.data.uses_world else None
+    data = load_data(config.data, "sft", ctx.languages, world, seed=ctx.seed)
+    rows, source = data.rows, config.data.label
     choice = check_template(tokenizer, checkpoint, config.loss_on, rows, ctx.log)
     encoder = Encoder(tokenizer, config.max_length, config.loss_on, choice.chat_template, choice.masking)
     encoded = encoder.encode_all(rows)
@@ -89,6 +90,7 @@ def run(config: SFTConfig, ctx: StageContext) -> StageResult:
         "packing": config.packing,
         "training": "qlora" if quantization else "lora" if config.lora else "full",
         "steps": step,
+        **({"data": data.record} if data.record else {}),  # rows per source and language, kept and left out
     }
     return StageResult(final, tokens_processed=int(trainer.state.num_input_tokens_seen), summary=summary)
 

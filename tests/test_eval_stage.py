@@ -76,7 +76,7 @@ def test_greedy_metrics_from_known_completions_are_exact(tiny):
     model, tokenizer = tiny
     generator = FixedGenerator()
     outcome = evaluate_model(model, tokenizer, known_rows(), EvalConfig(), seed=3, generate_fn=generator)
-    assert [c["n"] for c in generator.calls] == [4, 3] and generator.calls[0]["temperature"] == 0.0
+    assert [c["n"] for c in generator.calls] == [7] and generator.calls[0]["temperature"] == 0.0  # one call, every language
     de, fr = outcome["languages"]["de"]["metrics"], outcome["languages"]["fr"]["metrics"]
 
     def stat(k, n):
@@ -137,9 +137,9 @@ def test_results_are_written_and_reused(tiny_checkpoint, tmp_path):
     lines = (tmp_path / "completions" / "sft.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(lines) == 7 and json.loads(lines[0])["completion"] == KNOWN["de"][0][0]
     again = evaluate_checkpoint_into("sft", tiny_checkpoint, known_rows(), config, tmp_path, generate_fn=generator, log=logs.append)
-    assert again == saved and len(generator.calls) == 2 and "reused" in logs[-1]
+    assert again == saved and len(generator.calls) == 1 and "reused" in logs[-1]
     evaluate_checkpoint_into("sft", tiny_checkpoint, known_rows(), EvalConfig(max_new_tokens=64), tmp_path, generate_fn=generator, log=logs.append)
-    assert len(generator.calls) == 4  # changed settings: evaluated again
+    assert len(generator.calls) == 2  # changed settings: evaluated again
 
 
 def test_checkpoints_follow_the_pipeline(tiny_checkpoint):

@@ -12,7 +12,13 @@ the first bad one):
 - dropped (the stage skips and counts them): the stage's own row checks, e.g. sft's
   `empty_conversation`, `missing_role`, `unknown_role`, `bad_content`, `empty_assistant`, and
   preference's `empty_prompt`, `empty_chosen`, `empty_rejected`, `identical`;
-- other languages: rows in languages the recipe does not train on (left out, not an error).
+- other languages: rows in languages the recipe does not train on (left out, not an error),
+  with those whose code names none of the 24 (`unknown_language`) or whose text the identifier
+  could not place (`language_not_identified`) counted by reason.
+
+A mixture (a list of sources) gets one report per source, each refused on its own: a mapped
+column the source lacks, a language code refused by `strict: true`, a source with no usable row
+after filtering. The weights (negative, all zero, or beside max_rows) are refused with the recipe.
 
 Checks that need the tokenizer (sft's `no_trainable_tokens`, pairs whose prompt fills
 max_length) happen when the stage runs. `euro-post run` refuses, before any stage trains, data
@@ -28,7 +34,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from euro_post.data.languages import LANGUAGES
-from euro_post.data.rows import FILE_SUFFIXES, DataError, checked_rows, data_files
+from euro_post.data.rows import (
+    FILE_SUFFIXES,
+    DataError,
+    RowCheck,
+    checked_rows,
+    data_files,
+    scored_columns,
+)
 
 
 @dataclass
@@ -42,6 +55,7 @@ class DataReport:
     dropped: Counter = field(default_factory=Counter)
     first: dict[str, str] = field(default_factory=dict)  # reason -> where it first happened
     other_languages: int = 0
+    left_out: Counter = field(default_factory=Counter)  # reason -> rows left out for their language
     max_drop_fraction: float | None = None
     error: str | None = None  # the data cannot be read at all
     note: str | None = None  # not checked here, and why
@@ -78,7 +92,9 @@ class DataReport:
         if self.rows == 0:
             return f"{self.source}: no {self.kind} rows (the file is empty)"
         if self.usable == 0:
-            return f"{self.source}: no usable rows in the recipe's languages" + (f" ({counts})" if counts else "")
+            left = ", ".join(f"{reason} {n}" for reason, n in sorted(self.left_out.items()))
+            left = f"; left out for their language: {left}" if left else ""
+            return f"{self.source}: no usable rows in the recipe's languages" + (f" ({counts})" if counts else "") + left
         return (f"{self.source}: {dropped} of {self.usable + dropped} rows cannot be trained on ({counts}), more than "
                 f"max_drop_fraction {self.max_drop_fraction}")
 
@@ -92,13 +108,14 @@ class DataReport:
         if self.other_languages:
             plural = "s" if self.other_languages != 1 else ""
             out.append(f"      {self.other_languages} row{plural} in languages outside the recipe (left out)")
+            out += [f"        {reason}: {n} (first at {self.first[reason]})" for reason, n in sorted(self.left_out.items())]
         for title, counts in (("invalid (the run would stop)", self.invalid), ("would be dropped", self.dropped)):
             if counts:
                 out.append(f"      {title}: " + ", ".join(f"{reason} {n}" for reason, n in sorted(counts.items())))
                 out += [f"        {reason}: first at {self.first[reason]}" for reason in sorted(counts)]
         if self.fails and not self.invalid:
             limit = f" (max_drop_fraction {self.max_drop_fraction})" if self.max_drop_fraction is not None else ""
-            reason = self.refusal() if self.rows == 0 else f"too few usable rows{limit}"
+            reason = self.refusal() if self.usable == 0 else f"too few usable rows{limit}"
             out.append(f"      the stage would refuse this data: {reason}")
         return out
 
@@ -133,7 +150,7 @@ def refuse_unloadable(recipe, name: str) -> None:
 
 
 def check_recipe_data(recipe, only: str | None = None) -> list[DataReport]:
-    """One report per enabled stage that reads data."""
+    """One report per source of every enabled stage that reads data (a mixture has several)."""
     reports = []
     for name in recipe.enabled_stages():
         if only is not None and name != only:
@@ -145,12 +162,21 @@ def check_recipe_data(recipe, only: str | None = None) -> list[DataReport]:
         kind = _kind(name, config)
         if kind is None:
             continue
-        reports.append(check_data(name, spec, kind, config, recipe.languages))
+        sources = spec.source_list()
+        # A mixture's sources form one table, as the stage loads them (euro_post/data/mixture.py).
+        check = RowCheck(kind, scored_columns(kind, [reward.name for reward in getattr(config, "rewards", [])]))
+        for index, source in enumerate(sources, start=1):
+            share = f", weight {source.weight:g}" if source.weight is not None else (
+                f", max_rows {source.max_rows}" if source.max_rows is not None else "")
+            label = f"{source.path} (source {index} of {len(sources)}{share})" if spec.is_mixture else None
+            reports.append(check_data(name, source, kind, config, recipe.languages, check=check, label=label))
     return reports
 
 
-def check_data(stage: str, spec, kind: str, config, languages: list[str]) -> DataReport:
-    report = DataReport(stage, spec.path, kind, max_drop_fraction=getattr(config, "max_drop_fraction", None))
+def check_data(stage: str, spec, kind: str, config, languages: list[str], check: RowCheck | None = None,
+               label: str | None = None) -> DataReport:
+    """The report of one source (`spec`, a SourceSpec); `check` is shared by a mixture's sources."""
+    report = DataReport(stage, label or spec.path, kind, max_drop_fraction=getattr(config, "max_drop_fraction", None))
     if spec.path == "world":
         report.note = "the embedded world (generated, always well formed)"
         return report
@@ -170,8 +196,12 @@ def check_data(stage: str, spec, kind: str, config, languages: list[str]) -> Dat
         report.error = str(err)
         return report
     rewards = [reward.name for reward in getattr(config, "rewards", [])]
-    for where, row, problem in checked_rows(spec, kind, rewards):
+    for where, row, problem in checked_rows(spec, kind, rewards, check):
         report.rows += 1
+        if problem is not None and problem.drop:
+            report.other_languages += 1
+            _count(report, report.left_out, problem.reason, where, problem.message)
+            continue
         if problem is not None:
             _count(report, report.invalid, problem.reason, where, problem.message)
             continue
@@ -251,7 +281,7 @@ def _pair_drop(row: dict) -> tuple[str | None, str]:
 
 
 def _check_text(report: DataReport, file: Path, spec, languages: list[str]) -> None:
-    if spec.lang is None or spec.lang not in LANGUAGES:
+    if not isinstance(spec.lang, str) or spec.lang not in LANGUAGES:
         report.error = f"{file}: plain-text corpora carry no language; set data.lang to an EU language code"
         return
     try:

@@ -6,6 +6,8 @@ Formats follow TRL's conventions and every row carries `lang`:
 - preference: prompt + chosen + rejected (plain strings or conversations)
 - prompts:    prompt (string or conversation) + the columns the rewards need (answer, ...)
 
+A stage's data is one source or a mixture of several (euro_post/data/mixture.py); each source's
+rows are first mapped to these columns and the 24 language codes (euro_post/data/mapping.py).
 A file or row that cannot be used is an error naming the file, the line (or row) and the field,
 before any training. `checked_rows` is the one judge: `load_rows` stops at its first refusal, and
 `euro-post validate` (euro_post/data/check.py) counts every refusal from it, so that the two
@@ -13,7 +15,7 @@ cannot disagree. What is refused:
 - files: not UTF-8, not Parquet, a JSON array named .jsonl, a folder named like a file; a byte-order
   mark at the start of the file or of a line is accepted;
 - lines: not valid JSON (`invalid_json`; `truncated_line` for a cut-off last line), not an object;
-- rows: `missing_columns`, `bad_lang`, a `text` or `prompt` of the wrong shape, a column whose
+- rows: `missing_columns` (also a column named in `columns` or `lang.column`), `bad_lang`, a `text` or `prompt` of the wrong shape, a column whose
   type changes between prompt rows (the training dataset holds one type per column), and a
   scored column (`answer` where math_accuracy or evaluation scores against it) that is missing,
   null, empty or not a finite number ("NaN", "inf", NaN).
@@ -23,12 +25,13 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterable, Iterator, NamedTuple
+from typing import NamedTuple
 
 from euro_post.data.languages import LANGUAGES
-from euro_post.pipeline.config import DataSpec
+from euro_post.pipeline.config import DataSpec, SourceSpec
 
 REQUIRED = {
     "pretrain": [("text",)],
@@ -51,36 +54,23 @@ class DataError(ValueError):
 
 
 class Problem(NamedTuple):
-    """Why a file, line or row cannot be used: a reason to count by and a message for the user."""
+    """Why a file, line or row cannot be used: a reason to count by and a message for the user.
+    A `drop` problem leaves the row out and is counted (a language none of ours, in `language`)."""
 
     reason: str
     message: str
+    drop: bool = False
+    language: str | None = None
 
 
-def load_rows(spec: DataSpec, kind: str, languages: list[str], world=None, rewards: Iterable[str] = ()) -> list[dict]:
+def load_rows(spec: DataSpec, kind: str, languages: list[str], world=None, rewards: Iterable[str] = (),
+              seed: int = 0) -> list[dict]:
     """All rows of `kind` for `languages`, validated. `world` serves `path: world`; `rewards` names
-    the rewards that score the rows (their columns must hold a usable value in every row)."""
-    if spec.path == "world":
-        if world is None:
-            raise DataError("data.path is 'world' but no world was given")
-        split = "eval" if kind == "eval" else kind
-        rows = [row for lang in languages for row in getattr(world, WORLD_SPLIT[split])(lang)]
-        source = "the embedded world"
-    else:
-        rows = []
-        for where, row, problem in checked_rows(spec, kind, rewards):
-            if problem is not None:
-                raise DataError(f"{where}: {problem.message}")
-            rows.append(row)
-        source = spec.path if Path(spec.path).exists() else f"hub dataset {spec.path}"
-        if not rows:
-            raise DataError(f"{source}: no {kind} rows ({'the file is' if Path(spec.path).is_file() else 'it is'} empty)")
-        rows = [row for row in rows if row["lang"] in languages]
-    if spec.max_rows:
-        rows = interleave_languages(rows)[: spec.max_rows]
-    if not rows:
-        raise DataError(f"{source}: no {kind} rows for languages {', '.join(languages)}")
-    return rows
+    the rewards that score the rows (their columns must hold a usable value in every row); `seed`
+    draws a mixture of sources (euro_post/data/mixture.py), one source is read in its own order."""
+    from euro_post.data.mixture import load_data
+
+    return load_data(spec, kind, languages, world=world, rewards=rewards, seed=seed).rows
 
 
 def interleave_languages(rows: list[dict]) -> list[dict]:
@@ -106,24 +96,33 @@ def scored_columns(kind: str, rewards: Iterable[str] = ()) -> dict[str, str]:
     return {column: name for name in rewards for column in REWARD_COLUMNS.get(name, ())}
 
 
-def checked_rows(spec: DataSpec, kind: str, rewards: Iterable[str] = ()) -> Iterator[tuple[str, object, Problem | None]]:
-    """(where, row, problem) for every row of a file or hub source, in order, each row judged by one
-    RowCheck; problem is None for a usable row. A file that cannot be read gives one (file, None, problem)."""
-    check = RowCheck(kind, scored_columns(kind, rewards))
+def checked_rows(spec: SourceSpec, kind: str, rewards: Iterable[str] = (),
+                 check: RowCheck | None = None) -> Iterator[tuple[str, object, Problem | None]]:
+    """(where, row, problem) for every row of a file or hub source, in order, each row mapped to our
+    columns and language (euro_post/data/mapping.py) and judged by one RowCheck (`check`, shared by
+    the sources of a mixture, which form one table); problem is None for a usable row. A file that
+    cannot be read gives one (file, None, problem)."""
+    from euro_post.data.mapping import Mapped, RowMapper
+
+    check = check or RowCheck(kind, scored_columns(kind, rewards))
+    mapper = RowMapper(spec, kind)
     files = data_files(spec)
     if files is None:
         items = ((f"hub dataset {spec.path}, row {i}", row, None) for i, row in enumerate(_read_hub(spec), start=1))
     else:
         items = (item for file in files for item in file_rows(file))
     for where, row, problem in items:
+        if problem is None and isinstance(row, dict):
+            try:
+                mapper.apply(row)
+            except Mapped as mapped:
+                problem = Problem(mapped.reason, mapped.message, mapped.drop, mapped.language)
         if problem is None:
-            if spec.lang and isinstance(row, dict):
-                row.setdefault("lang", spec.lang)
             problem = check.problem(row, where)
         yield where, row, problem
 
 
-def data_files(spec: DataSpec) -> list[Path] | None:
+def data_files(spec: SourceSpec) -> list[Path] | None:
     """The local files `spec` names (None for a hub dataset); a DataError when there are none."""
     path = Path(spec.path)
     if path.is_dir():
@@ -311,7 +310,7 @@ def _json_type(value) -> str:
     return type(value).__name__
 
 
-def _read_hub(spec: DataSpec) -> list[dict]:
+def _read_hub(spec: SourceSpec) -> list[dict]:
     from datasets import load_dataset
 
     dataset = load_dataset(spec.path, spec.name, split=spec.split, revision=spec.revision)

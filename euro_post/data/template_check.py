@@ -65,16 +65,16 @@ def check_stage_template(recipe, name: str, config, checkpoint: str) -> Template
     if config.loss_on == "all":
         report.detail = "the tokenizer loads; loss on every token (no mask to check)"
         return report
-    if config.data.path != "world" and not Path(config.data.path).exists():
+    if any(source.path != "world" and not Path(source.path).exists() for source in config.data.source_list()):
         report.detail = "the tokenizer loads; the chat template is checked when the run reads the data"
         return report
     try:
         world = None
-        if config.data.path == "world":
+        if config.data.uses_world:
             from euro_post.data.world import World
 
             world = World(recipe.world, languages=recipe.languages)
-        rows = load_rows(config.data, "sft", recipe.languages, world)
+        rows = load_rows(config.data, "sft", recipe.languages, world, seed=recipe.seed)
     except (DataError, OSError, ValueError):
         report.detail = "the tokenizer loads; the chat template is checked once the data loads (see its report)"
         return report

@@ -11,6 +11,10 @@ sequence at an end token (`<|im_end|>`, the tokenizer's and the model's EOS).
 Sampling is reproducible per sequence: sample j of prompt i draws from its own random
 generator seeded with (seed, i, j), so its text does not depend on the batch size or on
 which other prompts share the call (up to floating-point differences of padded matmuls).
+
+Each batch's KV cache is allocated once for its final length (preallocated_cache.py), and the
+per-token bookkeeping is plain Python on one transfer of the chosen tokens: on a CPU a decoding
+step is then the model's matmuls and little else (docs/benchmarks.md, Generation).
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 import torch
+
+from euro_post.models.preallocated_cache import preallocated_cache
 
 CHAT_END = "<|im_end|>"
 
@@ -44,6 +50,7 @@ def generate(
     batch_size: int = 16,
     seed: int = 0,
     on_batch: Callable[[int], None] | None = None,
+    seed_indices: list[int] | None = None,
 ) -> list[list[str]]:
     """Completion texts, `num_samples` per prompt; temperature 0 is greedy decoding."""
     results = generate_completions(
@@ -57,6 +64,7 @@ def generate(
         batch_size=batch_size,
         seed=seed,
         on_batch=on_batch,
+        seed_indices=seed_indices,
     )
     return [[c.text for c in samples] for samples in results]
 
@@ -73,11 +81,14 @@ def generate_completions(
     batch_size: int = 16,
     seed: int = 0,
     on_batch: Callable[[int], None] | None = None,
+    seed_indices: list[int] | None = None,
 ) -> list[list[Completion]]:
     """Like `generate`, with the generated token ids and whether each sequence ended by itself.
 
     `on_batch(n)` is called after each batch with the number of completions it finished (every
-    sample of a prompt counts, greedy ones too), e.g. to move a progress line on."""
+    sample of a prompt counts, greedy ones too), e.g. to move a progress line on. `seed_indices[i]`
+    stands for prompt i in the seeds of its samples (default: i), so that a caller that joins
+    several lists of prompts into one call can keep the samples each list got on its own."""
     if max_new_tokens < 1 or batch_size < 1 or num_samples < 1:
         raise ValueError(
             f"max_new_tokens, batch_size and num_samples must be >= 1, got {max_new_tokens}, {batch_size}, {num_samples}"
@@ -86,6 +97,10 @@ def generate_completions(
         raise ValueError(f"temperature must be >= 0 and top_p in (0, 1], got {temperature} and {top_p}")
     if not prompts:
         return []
+    if seed_indices is None:
+        seed_indices = list(range(len(prompts)))
+    elif len(seed_indices) != len(prompts):
+        raise ValueError(f"seed_indices has {len(seed_indices)} entries for {len(prompts)} prompts")
     encoded = encode_prompts(tokenizer, prompts)
     greedy = temperature == 0.0
     # Greedy decoding gives every sample of a prompt the same text: decode each prompt once.
@@ -105,7 +120,7 @@ def generate_completions(
                 batch = jobs[start : start + batch_size]
                 generators = None
                 if not greedy:
-                    generators = [_generator(device, seed, i, j) for i, j in batch]
+                    generators = [_generator(device, seed, seed_indices[i], j) for i, j in batch]
                 token_lists, finished = _decode_batch(
                     model, [encoded[i] for i, _ in batch], budget, stop_ids, pad_id, device,
                     temperature, top_p, generators,
@@ -203,47 +218,57 @@ def _decode_batch(model, prompts, budget, stop_ids, pad_id, device, temperature,
     """Generate for one batch of prompts; return each row's new token ids and whether it ended."""
     width = max(len(p) for p in prompts)
     input_ids = torch.full((len(prompts), width), pad_id, dtype=torch.long)
-    attention = torch.zeros((len(prompts), width), dtype=torch.long)
+    attention = torch.zeros((len(prompts), width + budget), dtype=torch.long)
     for row, ids in enumerate(prompts):
         input_ids[row, width - len(ids) :] = torch.tensor(ids)
-        attention[row, width - len(ids) :] = 1
+        attention[row, width - len(ids) :] = 1  # the new tokens' columns are 1 ahead of their use
     input_ids, attention = input_ids.to(device), attention.to(device)
-    positions = (attention.cumsum(-1) - 1).clamp(min=0)
+    positions = (attention[:, :width].cumsum(-1) - 1).clamp(min=0)
     extra = {"logits_to_keep": 1} if _accepts(model, "logits_to_keep") else {}
-    stop = torch.tensor(sorted(stop_ids), device=device)
+    cache_name = "cache" if _accepts(model, "cache") else "past_key_values"
+    cache = preallocated_cache(model, width + budget) if _accepts(model, cache_name) else None
+    extra_cache = {} if cache is None else {cache_name: cache}  # None: the model builds its own
 
-    outputs = model(input_ids=input_ids, attention_mask=attention, position_ids=positions, use_cache=True, **extra)
+    outputs = model(
+        input_ids=input_ids, attention_mask=attention[:, :width], position_ids=positions, use_cache=True,
+        **extra_cache, **extra,
+    )
     cache_name = _cache_field(outputs)
     cache = getattr(outputs, cache_name)
     generated: list[list[int]] = [[] for _ in prompts]
     finished = [False] * len(prompts)
     active = list(range(len(prompts)))  # rows still in the batch, in cache order
-    done = torch.zeros(len(prompts), dtype=torch.bool, device=device)  # per active row
     prune = hasattr(cache, "batch_select_indices")
     next_position = positions[:, -1:] + 1
     for step in range(budget):
         logits = outputs.logits[:, -1, :].float()
         tokens = _choose(logits, temperature, top_p, [generators[r] for r in active] if generators else None)
-        tokens = torch.where(done, torch.full_like(tokens, pad_id), tokens)
-        for row, token in zip(active, tokens.tolist()):
-            if not finished[row]:
-                generated[row].append(token)
-        ended = torch.isin(tokens, stop) & ~done
-        for slot in ended.nonzero().flatten().tolist():
-            finished[active[slot]] = True
-        done = done | ended
-        if step == budget - 1 or bool(done.all()):
+        # One transfer per step; the bookkeeping below is plain Python, cheaper than a few tensor ops.
+        ended = []
+        for slot, (row, token) in enumerate(zip(active, tokens.tolist())):
+            if finished[row]:
+                continue  # only without pruning: a finished row rides along until the batch ends
+            generated[row].append(token)
+            if token in stop_ids:
+                finished[row] = True
+                ended.append(slot)
+        if step == budget - 1 or all(finished[row] for row in active):
             break
-        if prune and bool(ended.any()):
+        if prune and ended:
             # Drop finished rows so the rest of the batch stops paying for them.
-            keep = (~done).nonzero().flatten()
-            cache.batch_select_indices(keep)
-            active = [active[i] for i in keep.tolist()]
-            tokens, attention, next_position, done = tokens[keep], attention[keep], next_position[keep], done[keep]
-        attention = torch.cat([attention, torch.ones_like(attention[:, :1])], dim=1)
+            keep = [slot for slot, row in enumerate(active) if not finished[row]]
+            index = torch.tensor(keep, device=device)
+            cache.batch_select_indices(index)
+            active = [active[slot] for slot in keep]
+            tokens, attention, next_position = tokens[index], attention[index], next_position[index]
+        elif not prune:
+            # A cache that cannot drop rows keeps finished ones: they are fed the padding token.
+            done = [slot for slot, row in enumerate(active) if finished[row]]
+            if done:
+                tokens[torch.tensor(done, device=device)] = pad_id
         outputs = model(
             input_ids=tokens[:, None],
-            attention_mask=attention,
+            attention_mask=attention[:, : width + step + 1],
             position_ids=next_position,
             use_cache=True,
             **{cache_name: cache},

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from euro_post.pipeline.trackers import check_report_to
 
@@ -19,8 +26,46 @@ class Config(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True, protected_namespaces=())
 
 
-class DataSpec(Config):
-    """Where a stage's rows come from."""
+class LangSpec(Config):
+    """Where a source's rows get their language when it is not one constant code: a column, the hub
+    configuration name, or identification of the text. Codes are read as datasets write them
+    (`de`, `de-DE`, `deu_Latn`, `German`; euro_post/data/language_codes.py)."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, populate_by_name=True)
+
+    column: str | None = Field(None, description="The column that holds each row's language code.")
+    from_: Literal["config"] | None = Field(
+        None, alias="from", description='"config": the hub configuration name (`name`) is the language code.'
+    )
+    detect: bool = Field(False, description="Identify each row's language from its text (rewards/language_id.py).")
+    min_confidence: float = Field(
+        0.5, ge=0, le=1, description="detect only: the identifier's probability below which a row is dropped."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value):
+        return {"detect": True} if value == "detect" else value
+
+    @model_validator(mode="after")
+    def _one_way(self):
+        ways = [way for way, given in (("column", self.column), ("from", self.from_), ("detect", self.detect)) if given]
+        if len(ways) != 1:
+            raise ValueError("give exactly one of {column: NAME}, {from: config} or detect" +
+                             (f", not {' and '.join(ways)}" if ways else ""))
+        return self
+
+    @model_serializer(mode="plain")
+    def _as_written(self):
+        if self.column:
+            return {"column": self.column}
+        if self.from_:
+            return {"from": self.from_}
+        return {"detect": True, "min_confidence": self.min_confidence}
+
+
+class SourceSpec(Config):
+    """One source of rows: the embedded world, a local file or folder, or a hub dataset."""
 
     path: str = Field(
         "world",
@@ -30,13 +75,131 @@ class DataSpec(Config):
     name: str | None = Field(None, description="Hub dataset configuration name.")
     split: str = Field("train", description="Split to read from a hub dataset or a folder of splits.")
     revision: str | None = Field(None, description="Hub dataset revision (commit, tag or branch).")
-    lang: str | None = Field(
-        None, description="Language code to give rows that carry no `lang` column (all rows must have one)."
+    lang: str | LangSpec | None = Field(
+        None, description="A language code for rows that carry no `lang` column; or {column: NAME}, "
+        "{from: config}, or detect (see LangSpec). Rows whose language is none of the recipe's are left out."
     )
     max_rows: int | None = Field(
         None, ge=1, description="Read at most this many rows (after filtering by language), taken in turn from "
         "each language so that every language keeps its share."
     )
+    weight: float | None = Field(
+        None, ge=0, description="In a list of sources: this source's share of the mixture, relative to the other "
+        "sources' weights (a source without weight or max_rows counts 1)."
+    )
+    columns: dict[str, str] | None = Field(
+        None, description="Source column -> our column, e.g. {question: prompt, final: answer}."
+    )
+    strict: bool = Field(
+        False, description="Refuse a row whose language names none of the 24 EU languages instead of leaving it out."
+    )
+
+    @field_validator("lang", mode="before")
+    @classmethod
+    def _known_language(cls, value):
+        from euro_post.data.language_codes import to_language
+
+        if value == "detect":
+            return LangSpec(detect=True)
+        if isinstance(value, str):
+            code = to_language(value)
+            if code is None:
+                raise ValueError(f"{value!r} names none of the 24 EU languages; give a code such as de, de-DE or "
+                                 "deu_Latn, or {column: NAME} to read each row's language from a column")
+            return code
+        return value
+
+    @field_validator("columns")
+    @classmethod
+    def _distinct_targets(cls, value):
+        if value is not None:
+            for source, ours in value.items():
+                if not source or not ours:
+                    raise ValueError("column names must not be empty")
+            seen = [ours for ours in value.values()]
+            twice = sorted({ours for ours in seen if seen.count(ours) > 1})
+            if twice:
+                raise ValueError(f"two source columns are mapped to {twice[0]!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _fits_the_path(self):
+        if self.path == "world" and (self.columns or self.lang is not None or self.strict):
+            raise ValueError("the embedded world's rows need no columns, lang or strict")
+        if isinstance(self.lang, LangSpec) and self.lang.from_ == "config" and not self.name:
+            raise ValueError("lang: {from: config} needs the hub configuration `name`")
+        if isinstance(self.lang, LangSpec) and self.lang.from_ == "config":
+            from euro_post.data.language_codes import to_language
+
+            if to_language(self.name) is None:
+                raise ValueError(f"lang: {{from: config}}: the configuration name {self.name!r} names none of the 24 EU languages")
+        return self
+
+
+class DataSpec(SourceSpec):
+    """Where a stage's rows come from: one source (a mapping), or a mixture (a list of sources).
+
+    A list is kept in `sources`; it is written back as the list it was given, so that a recipe of
+    one source hashes and resolves exactly as it did before mixtures existed."""
+
+    sources: list[SourceSpec] | None = Field(
+        None, description="A mixture: the sources, each with its own path, weight or max_rows, lang and columns."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _list_is_a_mixture(cls, value):
+        if isinstance(value, list):
+            return {"path": "mixture", "sources": value}
+        return value
+
+    @model_validator(mode="after")
+    def _mixture_is_sound(self):
+        if self.sources is None:
+            if self.weight is not None:
+                raise ValueError("weight: only a source in a list of sources has a weight")
+            return self
+        if not self.sources:
+            raise ValueError("an empty list of sources; give at least one")
+        for index, source in enumerate(self.sources):
+            if source.weight is not None and source.max_rows is not None:
+                raise ValueError(f"sources[{index}] ({source.path}): give weight or max_rows, not both (max_rows takes "
+                                 "that many rows whatever the weights; weight shares the rest)")
+        weights = [source.weight for source in self.sources if source.weight is not None]
+        if weights and not any(w > 0 for w in weights):
+            raise ValueError("the weights of the sources sum to zero; give at least one a weight > 0")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _as_written(self, handler):
+        if self.sources is not None:
+            return [{"path": source.path, **source.model_dump(mode="json", exclude_defaults=True, by_alias=True)}
+                    for source in self.sources]
+        data = handler(self)
+        # Only what was set beyond the original six fields: a one-source recipe hashes as before.
+        for key in ("weight", "columns", "strict", "sources"):
+            if data.get(key) in (None, False):
+                data.pop(key, None)
+        return data
+
+    def source_list(self) -> list[SourceSpec]:
+        """The sources, in order: this spec itself when it is one source."""
+        return list(self.sources) if self.sources is not None else [self]
+
+    @property
+    def is_mixture(self) -> bool:
+        return self.sources is not None
+
+    @property
+    def uses_world(self) -> bool:
+        return any(source.path == "world" for source in self.source_list())
+
+    @property
+    def label(self) -> str:
+        """The source as messages name it."""
+        if self.sources is None:
+            return "the embedded world" if self.path == "world" else self.path
+        return "the mixture of " + ", ".join(source.path for source in self.sources)
 
 
 class LoraSpec(Config):

@@ -92,8 +92,10 @@ def named_by_stage(name: str, config) -> list[HubReference]:
     found = model_reference(f"{prefix}.init_from", getattr(config, "init_from", None))
     found += model_reference(f"{prefix}.reference", getattr(config, "reference", None))
     data = getattr(config, "data", None)
-    if data is not None and data.path != "world" and is_hub_id(data.path, data=True):
-        found.append(HubReference(f"{prefix}.data.path", "dataset", data.path, data.revision))
+    for index, source in enumerate(data.source_list() if data is not None else []):  # one source, or a mixture's
+        if source.path != "world" and is_hub_id(source.path, data=True):
+            field = f"{prefix}.data[{index}].path" if data.is_mixture else f"{prefix}.data.path"
+            found.append(HubReference(field, "dataset", source.path, source.revision))
     for label, checkpoint in (getattr(config, "checkpoints", None) or {}).items():
         found += model_reference(f"{prefix}.checkpoints.{label}", checkpoint)
     found += task_references(f"{prefix}.lm_eval_tasks", getattr(config, "lm_eval_tasks", None))

@@ -1,5 +1,10 @@
 """Where a stage's training data came from, for the training-content summary: the embedded world,
-a local file (with its sha256), a hub dataset, or the model's own samples."""
+a local file (with its sha256), a hub dataset, or the model's own samples.
+
+A stage's data is one source or a mixture (a list of sources, written so in the recipe); each
+source is its own record, and the rows the stage took from it, per language, kept and left out
+with the reason (the stage's `summary.data`, euro_post/data/mixture.py), are under `rows`, keyed
+by stage."""
 
 from __future__ import annotations
 
@@ -24,9 +29,16 @@ WORLD_DESCRIPTION = (
 def stage_sources(name: str, manifest: dict, world: dict | None, recorded: dict) -> list[dict]:
     config = manifest.get("config") or {}
     data = config.get("data")
+    entries = data if isinstance(data, list) else [data] if isinstance(data, dict) and data.get("path") else []
+    counted = ((manifest.get("summary") or {}).get("data") or {}).get("sources") or []
     sources = []
-    if isinstance(data, dict) and data.get("path"):
-        sources.append(data_source(name, data, world, recorded))
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            continue
+        source = data_source(name, {"path": "world", "split": "train", **entry}, world, recorded)
+        if index < len(counted) and isinstance(counted[index], dict):
+            source["rows"] = {name: _rows(counted[index])}
+        sources.append(source)
     if name == "rl" or (name == "preference" and config.get("pairs", "on_policy") == "on_policy"):
         generator = manifest.get("input_checkpoint") or UNKNOWN
         sources.append({
@@ -45,7 +57,10 @@ def stage_sources(name: str, manifest: dict, world: dict | None, recorded: dict)
 
 def data_source(stage: str, data: dict, world: dict | None, recorded: dict) -> dict:
     path = str(data["path"])
-    common = {"config_name": data.get("name"), "split": data.get("split"), "max_rows": data.get("max_rows"), "used_by": [stage]}
+    common = {"config_name": data.get("name"), "split": data.get("split"), "max_rows": data.get("max_rows"),
+              "used_by": [stage]}
+    # How the source was read, where the recipe said more than where it is.
+    common |= {key: data[key] for key in ("weight", "columns", "lang", "strict") if data.get(key) not in (None, False)}
     if path == "world":
         return {
             "id": "world",
@@ -74,6 +89,12 @@ def data_source(stage: str, data: dict, world: dict | None, recorded: dict) -> d
             "revision": data.get("revision") or "unpinned (the newest at training time)",
             "fingerprint": f"hub:{path}@{data['revision']}" if data.get("revision") else UNKNOWN,
             "license": TBC, **common}
+
+def _rows(counts: dict) -> dict:
+    """One stage's counts of one source, as the summary records them."""
+    keys = ("read", "usable", "kept", "repeated", "kept_per_language", "dropped", "dropped_per_language")
+    return {key: counts[key] for key in keys if key in counts}
+
 
 def local_fingerprint(path: str, split: str) -> str:
     """sha256 over the file (or, for a folder, the split's files, as euro_post.data.rows reads them)."""

@@ -71,6 +71,8 @@ def build_summary(run_dir: str | Path, stage: str, current: dict | None = None) 
             record["used_by"] = sorted({*record["used_by"], *source["used_by"]}, key=_stage_rank)
             if "splits" in source:
                 record["splits"] = {**record["splits"], **source["splits"]}
+            if "rows" in source and record is not source:
+                record["rows"] = {**record.get("rows", {}), **source["rows"]}
             entry["data_sources"].append(source["id"])
         stages.append(entry)
     base = _base_model(external, chain[0][1].get("input_fingerprint")) if external else None
