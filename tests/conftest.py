@@ -10,10 +10,15 @@ from pathlib import Path
 import network_guard
 import pytest
 
+from euro_post.pipeline import network
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# What `euro-post` sets before any library is imported (no telemetry, no update checks), for
+# the tests that import those libraries themselves.
+os.environ.update(network.QUIET)
 
 # No test, nor any process a test starts, may reach beyond this machine (tests/network_guard.py):
 # every attempt is refused and recorded, and fails the test during which it was recorded.

@@ -33,6 +33,7 @@ QUIET = {
     "HF_HUB_DISABLE_TELEMETRY": "1",  # huggingface_hub's telemetry thread, which trl's trainers feed
     "DISABLE_TELEMETRY": "1",
     "DO_NOT_TRACK": "1",
+    "MLFLOW_DISABLE_TELEMETRY": "true",  # mlflow's telemetry thread (it reads DO_NOT_TRACK only as "true")
     "HF_HUB_DISABLE_UPDATE_CHECK": "1",
     "HF_UPDATE_DOWNLOAD_COUNTS": "0",  # datasets: no download-count request
     "USE_HUB_KERNELS": "NO",  # transformers: no kernels from the hub inside the models

@@ -63,6 +63,8 @@ class MlflowBackend:
     """An MLflow run: at MLFLOW_TRACKING_URI, else in runs/<run>/mlflow.db with artifacts in runs/<run>/mlruns."""
 
     def __init__(self, run_dir: Path, *, project: str, run_name: str, config: dict, state: dict):
+        # Before mlflow is imported: it decides on import whether its telemetry thread reports usage.
+        os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
         from mlflow.tracking import MlflowClient
 
         for name in ("mlflow", "alembic"):  # database set-up notices on every start (set after mlflow's own set-up)
