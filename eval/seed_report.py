@@ -16,7 +16,6 @@ their means (the groups' seeds are independent draws, even where the numbers coi
 from __future__ import annotations
 
 import itertools
-import json
 import re
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from euro_post.eval.metrics import METRICS, is_reward_metric, metric_title, seed
 from euro_post.eval.report import build_report, display
 
 from euro_post.pipeline.checkpoint_io import atomic_write_json, atomic_write_text
+from euro_post.provenance.training_summary import read_json
 
 GROUP_FILE = "seeds.json"
 GROUP_MARKDOWN = "seeds.md"
@@ -39,7 +39,7 @@ def group_runs(group_dir: str | Path) -> dict[int, Path]:
     """seed -> run folder: the seeds seeds.json lists (the last `--seeds` run on this folder),
     else every seed-<n>/ folder that holds a run, by seed."""
     group_dir = Path(group_dir)
-    listed = _read_json(group_dir / GROUP_FILE).get("seeds")
+    listed = read_json(group_dir / GROUP_FILE).get("seeds")
     if isinstance(listed, list) and all(isinstance(s, int) for s in listed):
         return {seed: group_dir / seed_dir_name(seed) for seed in listed}
     found = {}
@@ -235,11 +235,3 @@ def compare_groups(group_a: str | Path, group_b: str | Path) -> str:
                          f"{_num(eb['mean'], metric)} ({_num(eb['min'], metric)} to {_num(eb['max'], metric)})", change])
     out += _table(["checkpoint", "metric", "a: mean (min to max)", "b: mean (min to max)", "b − a"], rows) + [""]
     return "\n".join(out)
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (FileNotFoundError, NotADirectoryError, json.JSONDecodeError):
-        return {}
-    return data if isinstance(data, dict) else {}
