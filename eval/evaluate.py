@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Callable
 
 from euro_post.eval.config import EvalConfig
-from euro_post.eval.metrics import METRICS, SampleScore, language_metrics, macro_mean, problem_mean, stat_from_dict
+from euro_post.eval.metrics import (METRICS, PROPORTIONS, SampleScore, language_metrics, macro_mean, problem_mean,
+                                     stat_from_dict)
 from euro_post.eval.scoring import EvalScorer
 
 from euro_post.data.rows import DataError, load_rows, rows_by_language
@@ -27,7 +28,7 @@ from euro_post.models.generation import generate
 from euro_post.pipeline.checkpoint_io import atomic_write_json, atomic_write_text, fingerprint
 from euro_post.pipeline.progress import Progress
 
-RESULT_VERSION = 3  # 3: worked-answer accuracy, pass_at_k
+RESULT_VERSION = 4  # 3: worked-answer accuracy, pass_at_k; 4: worked-answer accuracy per problem
 
 GenerateFn = Callable[..., list[list[str]]]
 
@@ -128,7 +129,7 @@ def problem_scores(rows: list[dict], scores: list[list[SampleScore]]) -> dict[st
     """Each problem's id and scores (mean over its samples, None where none could be judged): what
     a paired comparison of two checkpoints on the same problems needs (metrics.paired_macro_difference)."""
     out: dict[str, list] = {"ids": [str(row.get("id") or i) for i, row in enumerate(rows)]}
-    for metric in ("accuracy", "format", "language_consistency"):
+    for metric in PROPORTIONS:
         values = (problem_mean(samples, metric) for samples in scores)
         out[metric] = [None if v is None else round(v, 6) for v in values]
     return out

@@ -136,7 +136,9 @@ def overall_changes(before: dict, after: dict, languages: list[str]) -> list[dic
         return {lang: v["problems"] for lang, v in result["languages"].items() if lang in languages and "problems" in v}
 
     changes = []
-    for metric in ("accuracy", "format", "language_consistency"):
+    # Worked-answer accuracy pairs the problems both checkpoints worked out: did the same kind of
+    # answer get more accurate ("sharpening"), not just more frequent.
+    for metric in PROPORTIONS:
         change = paired_macro_difference(problems(before), problems(after), metric)
         if change is not None:
             change.update(before=before["summary"].get(metric), after=after["summary"].get(metric))

@@ -115,7 +115,8 @@ def render_report(report: dict) -> str:
                          f"{100 * c['delta']:+.1f} [{100 * c['low']:+.1f}, {100 * c['high']:+.1f}]",
                          "yes" if c["low"] > 0 or c["high"] < 0 else "no", f"{c['languages']} / {c['problems']}"]
                         for c in comp["overall"]]
-                out += ["Mean over languages, with the change's 95% interval paired problem by problem:", ""]
+                out += ["Mean over languages, with the change's 95% interval paired problem by problem (worked-answer "
+                        "accuracy on the problems both checkpoints worked out):", ""]
                 out += _table(["metric", "before (%)", "after (%)", "change (points)", "beyond the interval",
                                "languages / problems"], rows, align="lrrrll") + [""]
             metrics = sorted({c["metric"] for kind in ("improved", "regressed") for c in comp[kind]}, key=_metric_rank)

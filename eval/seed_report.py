@@ -185,7 +185,7 @@ def render_group(report: dict) -> str:
     if report["changes"]:
         out += ["## Changes between consecutive checkpoints", "",
                 ("The change over seeds, and each seed's change with its own 95% interval paired problem by problem "
-                "(accuracy, format and language consistency; the run report's figure)."), ""]
+                "(accuracy, worked-answer accuracy, format and language consistency; the run report's figure)."), ""]
         header = ["change", "metric", "mean", "95% interval over seeds", "min to max"] + [f"seed {s}" for s in seeds]
         rows = []
         for change in report["changes"]:

@@ -96,12 +96,17 @@ def test_full_report_of_24_languages_and_4_stages(tmp_path):
     assert (overall["accuracy"]["low"], overall["accuracy"]["high"]) == pytest.approx((0.15 - half, 0.15 + half))
     assert (overall["accuracy"]["languages"], overall["accuracy"]["problems"]) == (24, 24 * N)
     assert overall["language_consistency"]["problems"] == 24 * 90  # problems without a judgment are left out
+    # Worked-answer accuracy pairs only the problems both worked out (the first 50 of base, 60 of
+    # sft): the same 15 turn right among 50, +30 points, where accuracy over all 100 moved +15.
+    worked = overall["worked_accuracy"]
+    assert (worked["delta"], worked["problems"]) == (pytest.approx(0.30), 24 * 50)
     rl_overall = {c["metric"]: c for c in by_step[("preference", "rl")]["overall"]}["accuracy"]
     expected = sum(accuracy_of("rl", 3, lang) - accuracy_of("preference", 2, lang) for lang in LANGUAGE_CODES) / 24 / N
     assert rl_overall["delta"] == pytest.approx(expected)
 
     markdown = paths["markdown"].read_text()
     assert "| accuracy | " in markdown and "Mean over languages, with the change's 95% interval paired" in markdown
+    assert "| worked-answer accuracy | " in markdown.split("### base → sft")[1].split("###")[0]
     assert markdown.count("\n| ") >= 24 * 4  # four per-language tables of 24 rows
     assert "| fr French |" in markdown and "### preference → rl" in markdown
     rl_section = markdown.split("### preference → rl")[1].split("###")[0]

@@ -118,6 +118,16 @@ def test_answer_only_share_of_sft_replies():
     assert all("\n" not in row["messages"][1]["content"] for row in everything.sft_rows("de"))
 
 
+def test_answer_only_share_per_language():
+    """A mapping gives each language its own share; a language it does not name keeps its worked
+    replies, and a language's rows are those the same share for every language gives it."""
+    per_language = World(WorldConfig(seed=5, sft_answer_only={"ga": 1.0, "el": 0.5}, **SMALL), ["de", "ga", "el"])
+    assert per_language.sft_rows("de") == World(WorldConfig(seed=5, **SMALL), ["de"]).sft_rows("de")
+    assert all("\n" not in row["messages"][1]["content"] for row in per_language.sft_rows("ga"))
+    half = World(WorldConfig(seed=5, sft_answer_only=0.5, **SMALL), ["el"])
+    assert per_language.sft_rows("el") == half.sft_rows("el")
+
+
 def test_english_share_of_sft_replies():
     """`sft_english_replies` writes that share of the replies to non-English questions in English: the
     same solution (same steps, same answer) in English words and number format; English rows keep theirs."""
@@ -150,6 +160,10 @@ def test_config_is_validated():
         WorldConfig(decimals=1.5)
     with pytest.raises(ValidationError, match="sft_answer_only"):
         WorldConfig(sft_answer_only=-0.1)
+    with pytest.raises(ValidationError, match=r"sft_answer_only.ga is 1.5; expected a share from 0 to 1"):
+        WorldConfig(sft_answer_only={"ga": 1.5})
+    with pytest.raises(ValidationError, match=r"sft_answer_only.gd: unknown language 'gd'"):
+        WorldConfig(sft_answer_only={"gd": 0.5})
     with pytest.raises(ValidationError):
         WorldConfig(sft_size=3)  # unknown field
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from euro_post.data.languages import LANGUAGE_CODES
+
 
 class WorldConfig(BaseModel):
     """Difficulty knobs and split sizes of the arithmetic word-problem world.
@@ -43,11 +45,13 @@ class WorldConfig(BaseModel):
         description="Draw the eval problems (numbers and story) once for all languages, so per-language "
         "scores compare the same problems; training splits always draw per language.",
     )
-    sft_answer_only: float = Field(
-        0.0, ge=0.0, le=1.0,
+    sft_answer_only: float | dict[str, float] = Field(
+        0.0,
         description="Share of SFT conversations whose assistant turn is the final answer line alone, as "
-        "in instruction data that gives bare answers. The SFT model then imitates both styles, and the "
-        "preference and RL stages have a choice to learn: working a problem out step by step pays.",
+        "in instruction data that gives bare answers: one share for every language, or a share per "
+        "language ({ga: 0.8, mt: 0.8}; a language not named gets 0), as when some languages' data came "
+        "from an answer-only source. The SFT model then imitates both styles, and the preference and RL "
+        "stages have a choice to learn: working a problem out step by step pays.",
     )
     sft_english_replies: float = Field(
         0.0, ge=0.0, le=1.0,
@@ -60,10 +64,23 @@ class WorldConfig(BaseModel):
     rl_per_language: int = Field(500, ge=0, description="RL prompts (with gold answers) per language.")
     eval_per_language: int = Field(100, ge=0, description="Held-out eval problems per language.")
 
+    def answer_only_share(self, lang: str) -> float:
+        """The `sft_answer_only` share of language `lang`."""
+        if isinstance(self.sft_answer_only, dict):
+            return self.sft_answer_only.get(lang, 0.0)
+        return self.sft_answer_only
+
     @model_validator(mode="after")
     def _check_ranges(self) -> "WorldConfig":
+        shares = self.sft_answer_only if isinstance(self.sft_answer_only, dict) else {"": self.sft_answer_only}
+        for lang, share in shares.items():
+            where = f"sft_answer_only.{lang}" if lang else "sft_answer_only"
+            if lang and lang not in LANGUAGE_CODES:
+                raise ValueError(f"{where}: unknown language {lang!r}; expected one of {', '.join(LANGUAGE_CODES)}")
+            if not 0.0 <= share <= 1.0:
+                raise ValueError(f"{where} is {share}; expected a share from 0 to 1")
         if self.min_operations > self.max_operations:
             raise ValueError(
-                f"world: min_operations ({self.min_operations}) must be <= max_operations ({self.max_operations})"
+                f"min_operations ({self.min_operations}) must be <= max_operations ({self.max_operations})"
             )
         return self

@@ -105,7 +105,7 @@ class World:
 
     def sft_rows(self, lang: str) -> list[dict]:
         """Conversations: the question, then its worked solution; a `sft_english_replies` share of them
-        in English, and a `sft_answer_only` share reduced to the answer line."""
+        in English, and a `sft_answer_only` share (per language or one for all) reduced to the answer line."""
         rows = []
         for index in range(self.config.sft_per_language):
             p = self.problem(lang, "sft", index)
@@ -115,7 +115,7 @@ class World:
             if lang != "en" and english.random() < self.config.sft_english_replies:
                 reply = "\n".join(get_pack("en").solution_lines(p.spec))
             answer_only = random.Random(stable_int("euro-post-world-answer-only", self.config.seed, lang, index))
-            if answer_only.random() < self.config.sft_answer_only:
+            if answer_only.random() < self.config.answer_only_share(lang):
                 reply = reply.rsplit("\n", 1)[-1]
             messages = [{"role": "user", "content": p.question}, {"role": "assistant", "content": reply}]
             rows.append({"id": p.id, "lang": lang, "messages": messages})
