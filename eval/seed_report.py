@@ -6,9 +6,10 @@ report) and, written from them, `seeds.json` and `seeds.md`:
   seeds, a Student-t 95% interval over seeds (df = seeds - 1: with 3 seeds it is wide, which is
   the honest answer), min and max, and every seed's value;
 - per change between consecutive checkpoints: the same over seeds, next to each seed's own
-  interval paired problem by problem (what one run's report says). The per-run interval is the
-  uncertainty from the finite set of problems; the interval over seeds adds what a different
-  seed (initialisation, data order, sampling) would have given.
+  interval paired problem by problem (what one run's report says); where a seed's report has that
+  paired change, it is the seed's value (worked-answer accuracy: on the problems both worked
+  out). The per-run interval is the uncertainty from the finite set of problems; the interval
+  over seeds adds what a different seed (initialisation, data order, sampling) would have given.
 `compare_groups(a, b)` puts two groups side by side with Welch's interval on the difference of
 their means (the groups' seeds are independent draws, even where the numbers coincide).
 """
@@ -106,6 +107,10 @@ def build_group_report(group_dir: str | Path) -> dict:
                         for c in comp.get("overall", []):
                             if c["metric"] == metric:
                                 paired[str(seed)] = {k: c[k] for k in ("delta", "low", "high", "problems")}
+                                # The change on the problems both checkpoints could be judged on (for
+                                # worked-answer accuracy: both worked out), as the interval beside it;
+                                # the plain difference of the two means also counts problems only one has.
+                                deltas[str(seed)] = c["delta"]
             spread = seed_spread(list(deltas.values()))
             if spread:
                 change["metrics"][metric] = {**spread, "values": deltas, "paired": paired}
@@ -185,7 +190,10 @@ def render_group(report: dict) -> str:
     if report["changes"]:
         out += ["## Changes between consecutive checkpoints", "",
                 ("The change over seeds, and each seed's change with its own 95% interval paired problem by problem "
-                "(accuracy, worked-answer accuracy, format and language consistency; the run report's figure)."), ""]
+                "(accuracy, worked-answer accuracy, format and language consistency; the run report's figure). "
+                "For these the change is the paired one, on the problems both checkpoints could be judged on "
+                "(worked-answer accuracy: the problems both worked out), so it can differ from the difference "
+                "of the checkpoints' values above."), ""]
         header = ["change", "metric", "mean", "95% interval over seeds", "min to max"] + [f"seed {s}" for s in seeds]
         rows = []
         for change in report["changes"]:

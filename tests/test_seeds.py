@@ -35,9 +35,11 @@ def test_a_bad_seeds_option_is_refused_before_any_work(tmp_path, capsys):
 def _result(label: str, correct: list[int]) -> dict:
     """An eval result of one language (de) whose problems were answered `correct` (1/0)."""
     stat = summarize([float(c) for c in correct]).as_dict()
-    metrics = {"accuracy": stat, "format": stat, "language_consistency": stat,
-               "length": summarize([10.0, 12.0], proportion=False).as_dict()}
-    problems = {"ids": [f"p{i}" for i in range(len(correct))], "accuracy": [float(c) for c in correct]}
+    metrics = {"accuracy": stat, "worked_accuracy": summarize([float(c) for c in correct[:-1]]).as_dict(), "format": stat,
+               "language_consistency": stat, "length": summarize([10.0, 12.0], proportion=False).as_dict()}
+    problems = {"ids": [f"p{i}" for i in range(len(correct))], "accuracy": [float(c) for c in correct],
+                # worked out: every problem but the last (whose answer is then left out of this metric)
+                "worked_accuracy": [float(c) for c in correct[:-1]] + [None]}
     summary = {name: s["value"] for name, s in metrics.items()}
     return {"label": label, "checkpoint": f"{label}/checkpoint", "mode": "greedy", "num_samples": 1, "max_new_tokens": 16,
             "generated_tokens": 40, "languages": {"de": {"metrics": metrics, "problems": problems}}, "summary": summary}
@@ -75,6 +77,11 @@ def test_group_report_gives_mean_spread_and_each_seeds_paired_interval(tmp_path)
     # Seed 0: per-problem changes 0, +1, 0, 0: paired mean 0.25 with s = 0.5, n = 4 -> half-width 1.96 * 0.25.
     assert change["paired"]["0"]["delta"] == pytest.approx(0.25)
     assert change["paired"]["0"]["high"] == pytest.approx(0.25 + 1.959964 * 0.25, rel=1e-5)
+    # Worked-answer accuracy's change is the paired one, on the first three problems both worked out:
+    # seed 0 +1/3, seed 1 0, seed 2 +1/3 (whatever the checkpoints' own worked-answer values).
+    worked = report["changes"][0]["metrics"]["worked_accuracy"]
+    assert worked["values"] == pytest.approx({"0": 1 / 3, "1": 0.0, "2": 1 / 3})
+    assert worked["paired"]["1"]["problems"] == 3
     markdown = paths["markdown"].read_text(encoding="utf-8")
     assert "| sft | accuracy (%) | 50.0 | [" in markdown and "| 25.0 to 75.0 | 50.0 | 75.0 | 25.0 |" in markdown
     assert "| sft → rl | accuracy | +25.0 | [+25.0, +25.0] | +25.0 to +25.0 | +25.0 [-24.0, +74.0] |" in markdown
