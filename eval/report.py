@@ -13,12 +13,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import yaml
 from euro_post.eval.metrics import METRICS, PROPORTIONS, difference_interval, paired_macro_difference, stat_from_dict
 
 from euro_post.data.languages import LANGUAGE_CODES
 from euro_post.pipeline import trackers
 from euro_post.pipeline.checkpoint_io import atomic_write_json, atomic_write_text
+from euro_post.provenance.training_summary import read_json, read_yaml
 
 SCHEMA_VERSION = 2
 SCHEMA_PATH = Path(__file__).parent / "report.schema.json"
@@ -37,10 +37,10 @@ def build_report(run_dir: str | Path) -> dict:
     from euro_post import __version__
 
     run_dir = Path(run_dir)
-    recipe = _read_yaml(run_dir / "recipe.yaml")
+    recipe = read_yaml(run_dir / "recipe.yaml")
     stages = []
     for name in STAGES:
-        manifest = _read_json(run_dir / name / "stage.json")
+        manifest = read_json(run_dir / name / "stage.json")
         if not manifest:
             continue
         records = _read_metrics(run_dir / name / "metrics.jsonl")
@@ -89,10 +89,10 @@ def load_results(run_dir: str | Path) -> tuple[list[str], dict[str, dict]]:
     eval_dir = Path(run_dir) / "eval"
     results = {}
     for path in sorted((eval_dir / "results").glob("*.json")):
-        data = _read_json(path)
+        data = read_json(path)
         if data.get("languages") is not None:
             results[data.get("label", path.stem)] = data
-    recorded = _read_json(eval_dir / "checkpoints.json").get("order", [])
+    recorded = read_json(eval_dir / "checkpoints.json").get("order", [])
     rank = {label: i for i, label in enumerate(["start", *STAGES, *recorded])}
     order = [label for label in recorded if label in results]
     order += sorted((label for label in results if label not in order), key=lambda l: (rank.get(l, len(rank)), l))
@@ -231,21 +231,6 @@ def _training_summary(records: list[dict]) -> dict:
             if key != "step" and isinstance(value, (int, float)) and not isinstance(value, bool):
                 numeric[key] = value
     return {"logged_steps": len(records), "last_step": records[-1]["step"] if records else None, "last": numeric}
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        return {}
-
-
-def _read_yaml(path: Path) -> dict:
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (FileNotFoundError, yaml.YAMLError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _read_metrics(path: Path) -> list[dict]:
