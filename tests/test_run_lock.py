@@ -142,6 +142,29 @@ def euro_post_run(run_dir: Path, *settings: str) -> subprocess.Popen:
 
 
 @pytest.mark.slow
+def test_a_refusal_in_the_instant_before_the_holder_writes_its_record_waits_for_it(tmp_path):
+    """The holder locks, then writes who it is; a run refused in between names it all the same,
+    and one refused by a holder that never writes says so rather than hanging."""
+    import fcntl
+    import threading
+
+    run_dir = tmp_path / "x"
+    run_dir.mkdir()
+    fd = os.open(run_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    try:
+        with pytest.raises(RunDirInUse, match=r"another euro-post run \(it has not written its pid yet\)"):
+            run_lock.acquire(run_dir)
+        late = threading.Timer(0.3, run_lock._write, (fd, {"pid": 4242, "host": "h", "started_at": "t"}))
+        late.start()
+        with pytest.raises(RunDirInUse) as info:
+            run_lock.acquire(run_dir)
+        late.join()
+        assert str(info.value).startswith(f"{run_dir} is in use by euro-post run (pid 4242 on host h, since t)")
+    finally:
+        os.close(fd)
+
+
 def test_two_runs_started_together_on_one_run_dir_one_is_refused_the_other_intact(tmp_path):
     run_dir = tmp_path / "runs" / "x"
     # Different seeds: had both run, recipe.yaml and the stages would disagree.

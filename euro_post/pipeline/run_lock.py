@@ -28,6 +28,7 @@ import json
 import os
 import socket
 import sys
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -95,7 +96,7 @@ def acquire(run_dir: Path) -> RunLock | None:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = _read(fd)
+            holder = _read_holder(fd)
             os.close(fd)
             raise RunDirInUse(f"{run_dir} is in use by {describe(holder)}; wait for it or use another --run-dir") from None
         except OSError as err:
@@ -128,6 +129,17 @@ def describe(holder: dict) -> str:
     if not holder.get("pid"):
         return "another euro-post run (it has not written its pid yet)"
     return f"euro-post run (pid {holder['pid']} on host {holder.get('host', '?')}, since {holder.get('started_at', '?')})"
+
+
+def _read_holder(fd: int, patience_s: float = 2.0) -> dict:
+    """The holder's record. A holder writes it just after taking the lock, so a refusal in that
+    instant waits a moment for it rather than naming no one."""
+    deadline = time.monotonic() + patience_s
+    while True:
+        holder = _read(fd)
+        if holder.get("pid") or time.monotonic() >= deadline:
+            return holder
+        time.sleep(0.02)
 
 
 def _read(fd: int) -> dict:
