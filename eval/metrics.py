@@ -221,7 +221,7 @@ def difference_interval(before: Stat, after: Stat) -> tuple[float, float, float]
     return delta, low, high
 
 
-def paired_macro_difference(before: dict, after: dict, metric: str) -> dict | None:
+def paired_macro_difference(before: dict, after: dict, metric: str, weigh: str = "language") -> dict | None:
     """Change of `metric`'s mean over languages between two checkpoints scored on the same problems.
 
     `before` and `after` map a language to its per-problem scores ({"ids": [...], metric: [...]},
@@ -230,27 +230,69 @@ def paired_macro_difference(before: dict, after: dict, metric: str) -> dict | No
     same, like the headline numbers) and its 95% interval adds the languages' variances s²/n
     (a stratified paired interval: far tighter than comparing two independent intervals, because
     most problems get the same score from both checkpoints). None when no language has both.
+
+    `weigh="problem"` weighs each language by its number of paired problems instead (the pooled
+    mean, same stratified interval). For a metric scored only on some problems, such as
+    worked-answer accuracy, the paired set can be 2 problems in one language and 30 in another;
+    weighing those alike lets two problems swing the whole figure.
     """
-    per_language, variance, problems = [], 0.0, 0
-    for lang in sorted(set(before) & set(after)):
-        a, b = before[lang], after[lang]
-        if metric not in a or metric not in b:
+    return paired_change_over_seeds([(before, after)], metric, weigh)
+
+
+def paired_change_over_seeds(pairs: Sequence[tuple[dict, dict]], metric: str, weigh: str = "language") -> dict | None:
+    """The mean over seeds of each seed's paired change (`paired_macro_difference`), with a 95%
+    interval from the problems drawn, for runs evaluated on the same problems.
+
+    `pairs` holds one (before, after) per seed. The seeds' changes are not independent: they are
+    measured on the same problems, and a problem one checkpoint finds hard tends to be hard for every
+    seed. So the interval treats each problem as one draw: the mean over seeds is a sum of per-problem
+    contributions (each seed's difference on that problem, times that seed's weight for it, averaged
+    over seeds), and its variance is the stratified variance of those sums within each language.
+    With one seed this is exactly the stratified paired interval above. It answers "is the change,
+    for these seeds, more than the luck of the problems drawn"; the Student-t interval over seeds
+    (`seed_spread`) answers what other seeds would give.
+    """
+    if weigh not in ("language", "problem"):
+        raise ValueError(f'weigh must be "language" or "problem", not {weigh!r}')
+    contributions: dict[str, dict[str, float]] = {}  # language -> problem id -> summed contribution
+    seeds, problems, languages = 0, 0, set()
+    for before, after in pairs:
+        diffs_by_language = {}
+        for lang in sorted(set(before) & set(after)):
+            a, b = before[lang], after[lang]
+            if metric not in a or metric not in b:
+                continue
+            old = dict(zip(a["ids"], a[metric]))
+            diffs = {i: new - old[i] for i, new in zip(b["ids"], b[metric]) if old.get(i) is not None and new is not None}
+            if diffs:
+                diffs_by_language[lang] = diffs
+        if not diffs_by_language:
             continue
-        old = dict(zip(a["ids"], a[metric]))
-        diffs = [new - old[i] for i, new in zip(b["ids"], b[metric]) if old.get(i) is not None and new is not None]
-        if not diffs:
-            continue
-        n = len(diffs)
-        mean = sum(diffs) / n
-        per_language.append(mean)
-        variance += (sum((d - mean) ** 2 for d in diffs) / (n - 1) / n) if n > 1 else 0.0
-        problems += n
-    if not per_language:
+        seeds += 1
+        total = sum(len(d) for d in diffs_by_language.values()) if weigh == "problem" else len(diffs_by_language)
+        for lang, diffs in diffs_by_language.items():
+            # This seed's weight for each problem of the language: the language's weight in the
+            # overall mean, shared by its paired problems.
+            per_problem = (len(diffs) if weigh == "problem" else 1) / total / len(diffs)
+            bucket = contributions.setdefault(lang, {})
+            for i, d in diffs.items():
+                bucket[i] = bucket.get(i, 0.0) + d * per_problem
+            problems += len(diffs)
+            languages.add(lang)
+    if not seeds:
         return None
-    k = len(per_language)
-    delta = sum(per_language) / k
-    half = Z95 * math.sqrt(variance) / k
-    return {"metric": metric, "delta": delta, "low": delta - half, "high": delta + half, "languages": k, "problems": problems}
+    delta, variance = 0.0, 0.0
+    for bucket in contributions.values():
+        values = [v / seeds for v in bucket.values()]
+        m = len(values)
+        delta += sum(values)
+        if m > 1:
+            mean = sum(values) / m
+            variance += m / (m - 1) * sum((v - mean) ** 2 for v in values)
+    half = Z95 * math.sqrt(variance)
+    change = {"metric": metric, "delta": delta, "low": delta - half, "high": delta + half, "languages": len(languages),
+              "problems": problems, "weigh": weigh}
+    return change if len(pairs) == 1 else {**change, "seeds": seeds}
 
 
 def macro_mean(stats: Sequence[Stat]) -> float | None:

@@ -129,17 +129,27 @@ def compare_consecutive(order: list[str], results: dict[str, dict], languages: l
     return comparisons
 
 
+def per_problem_scores(result: dict, languages: list[str]) -> dict:
+    """language -> its per-problem scores, as the eval stage stored them (version 2 on)."""
+    return {lang: v["problems"] for lang, v in result["languages"].items() if lang in languages and "problems" in v}
+
+
+def change_weighting(metric: str) -> str:
+    """How a paired change of `metric` weighs its languages. Worked-answer accuracy pairs the
+    problems both checkpoints worked out: did the same kind of answer get more accurate
+    ("sharpening"), not just more frequent. How many those are differs by language (2 where a
+    checkpoint still answered bare, 30 elsewhere), so each paired problem weighs the same rather
+    than each language."""
+    return "problem" if metric == "worked_accuracy" else "language"
+
+
 def overall_changes(before: dict, after: dict, languages: list[str]) -> list[dict]:
     """The change of each proportion's mean over languages, with a paired 95% interval, where both
     checkpoints kept their per-problem scores (eval results from version 2 on)."""
-    def problems(result: dict) -> dict:
-        return {lang: v["problems"] for lang, v in result["languages"].items() if lang in languages and "problems" in v}
-
     changes = []
-    # Worked-answer accuracy pairs the problems both checkpoints worked out: did the same kind of
-    # answer get more accurate ("sharpening"), not just more frequent.
     for metric in PROPORTIONS:
-        change = paired_macro_difference(problems(before), problems(after), metric)
+        change = paired_macro_difference(per_problem_scores(before, languages), per_problem_scores(after, languages),
+                                         metric, weigh=change_weighting(metric))
         if change is not None:
             change.update(before=before["summary"].get(metric), after=after["summary"].get(metric))
             changes.append(change)

@@ -116,7 +116,8 @@ def render_report(report: dict) -> str:
                          "yes" if c["low"] > 0 or c["high"] < 0 else "no", f"{c['languages']} / {c['problems']}"]
                         for c in comp["overall"]]
                 out += ["Mean over languages, with the change's 95% interval paired problem by problem (worked-answer "
-                        "accuracy on the problems both checkpoints worked out):", ""]
+                        "accuracy: on the problems both checkpoints worked out, each weighing the same, since their "
+                        "number differs by language):", ""]
                 out += _table(["metric", "before (%)", "after (%)", "change (points)", "beyond the interval",
                                "languages / problems"], rows, align="lrrrll") + [""]
             metrics = sorted({c["metric"] for kind in ("improved", "regressed") for c in comp[kind]}, key=_metric_rank)

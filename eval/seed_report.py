@@ -8,8 +8,10 @@ report) and, written from them, `seeds.json` and `seeds.md`:
 - per change between consecutive checkpoints: the same over seeds, next to each seed's own
   interval paired problem by problem (what one run's report says); where a seed's report has that
   paired change, it is the seed's value (worked-answer accuracy: on the problems both worked
-  out). The per-run interval is the uncertainty from the finite set of problems; the interval
-  over seeds adds what a different seed (initialisation, data order, sampling) would have given.
+  out, each weighing the same). The per-run interval is the uncertainty from the finite set of
+  problems, and the mean over seeds has one too (`paired_mean`: the seeds share the problems, so
+  each problem is one draw); the interval over seeds adds what a different seed (initialisation,
+  data order, sampling) would have given.
 `compare_groups(a, b)` puts two groups side by side with Welch's interval on the difference of
 their means (the groups' seeds are independent draws, even where the numbers coincide).
 """
@@ -20,8 +22,9 @@ import itertools
 import re
 from pathlib import Path
 
-from euro_post.eval.metrics import METRICS, is_reward_metric, metric_title, seed_spread, welch_difference
-from euro_post.eval.report import build_report, display
+from euro_post.eval.metrics import (METRICS, is_reward_metric, metric_title, paired_change_over_seeds, seed_spread,
+                                    welch_difference)
+from euro_post.eval.report import build_report, change_weighting, display, per_problem_scores
 
 from euro_post.pipeline.checkpoint_io import atomic_write_json, atomic_write_text
 from euro_post.provenance.training_summary import read_json
@@ -114,6 +117,8 @@ def build_group_report(group_dir: str | Path) -> dict:
             spread = seed_spread(list(deltas.values()))
             if spread:
                 change["metrics"][metric] = {**spread, "values": deltas, "paired": paired}
+                if paired:
+                    change["metrics"][metric]["paired_mean"] = _paired_mean(reports, before, after, metric)
         changes.append(change)
 
     first = next(iter(reports.values()), {})
@@ -166,6 +171,18 @@ def _titled(metric: str) -> str:
     return f"{metric_title(metric)} ({'score' if is_reward_metric(metric) else '%'})"
 
 
+def _paired_mean(reports: dict, before: str, after: str, metric: str) -> dict | None:
+    """The mean over seeds of the seeds' paired changes, with its interval from the problems drawn
+    (the same held-out problems for every seed, each problem one draw)."""
+    pairs = []
+    for report in reports.values():
+        results, languages = report["evaluation"]["results"], report["evaluation"]["languages"]
+        if before in results and after in results:
+            pairs.append((per_problem_scores(results[before], languages), per_problem_scores(results[after], languages)))
+    change = paired_change_over_seeds(pairs, metric, weigh=change_weighting(metric))
+    return change and {k: change[k] for k in ("delta", "low", "high", "problems", "weigh")}
+
+
 def render_group(report: dict) -> str:
     seeds = report["seeds"]
     out = [f"# Seed group: {report['name']}", "",
@@ -192,12 +209,18 @@ def render_group(report: dict) -> str:
                 ("The change over seeds, and each seed's change with its own 95% interval paired problem by problem "
                 "(accuracy, worked-answer accuracy, format and language consistency; the run report's figure). "
                 "For these the change is the paired one, on the problems both checkpoints could be judged on "
-                "(worked-answer accuracy: the problems both worked out), so it can differ from the difference "
-                "of the checkpoints' values above."), ""]
-        header = ["change", "metric", "mean", "95% interval over seeds", "min to max"] + [f"seed {s}" for s in seeds]
+                "(worked-answer accuracy: the problems both worked out, each weighing the same), so it can differ "
+                "from the difference of the checkpoints' values above. Its paired interval is that of the mean over these seeds: every "
+                "seed was evaluated on the same problems, each problem counts as one draw, so it says whether the "
+                "change is more than the luck of the problems drawn; the interval over seeds says what other seeds "
+                "would give."), ""]
+        header = (["change", "metric", "mean", "95% interval paired (the problems drawn)", "95% interval over seeds",
+                   "min to max"] + [f"seed {s}" for s in seeds])
         rows = []
         for change in report["changes"]:
             for metric, entry in change["metrics"].items():
+                pooled = entry.get("paired_mean")
+                pooled = f"[{_num(pooled['low'], metric, True)}, {_num(pooled['high'], metric, True)}]" if pooled else "–"
                 cells = []
                 for s in seeds:
                     delta, paired = entry["values"].get(str(s)), entry["paired"].get(str(s))
@@ -205,8 +228,9 @@ def render_group(report: dict) -> str:
                     if paired:
                         cell += f" [{_num(paired['low'], metric, True)}, {_num(paired['high'], metric, True)}]"
                     cells.append(cell)
+                mean, *spread = _spread_cells(entry, metric, signed=True)
                 rows.append([f"{display(change['from'])} → {display(change['to'])}", metric_title(metric),
-                             *_spread_cells(entry, metric, signed=True)] + cells)
+                             mean, pooled, *spread] + cells)
         out += _table(header, rows) + [""]
     return "\n".join(out)
 

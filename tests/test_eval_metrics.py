@@ -12,6 +12,7 @@ from euro_post.eval.metrics import (
     difference_interval,
     language_metrics,
     mean_interval,
+    paired_change_over_seeds,
     paired_macro_difference,
     pass_at_k,
     summarize,
@@ -126,3 +127,51 @@ def test_paired_macro_difference_is_the_stratified_paired_interval():
                                    {"de": {"ids": ["a", "b"], "accuracy": [1, 1]}}, "accuracy")
     assert flat["low"] == flat["high"] == flat["delta"] == 1.0
     assert paired_macro_difference(before, {"sv": after["de"]}, "accuracy") is None
+
+    # Weighed by paired problems: de's 4 count twice fr's 2, so the change is the pooled mean
+    # (2 - 1) / 6 and each language's variance of its mean enters with weight n_l / 6, squared.
+    pooled = paired_macro_difference(before, after, "accuracy", weigh="problem")
+    assert pooled["delta"] == pytest.approx(1 / 6)
+    half = 1.959963984540054 * math.sqrt((4 / 6) ** 2 * de_var + (2 / 6) ** 2 * fr_var)
+    assert (pooled["low"], pooled["high"]) == pytest.approx((1 / 6 - half, 1 / 6 + half))
+    assert (pooled["languages"], pooled["problems"], pooled["weigh"]) == (2, 6, "problem")
+    with pytest.raises(ValueError, match="weigh must be"):
+        paired_macro_difference(before, after, "accuracy", weigh="lang")
+
+
+def test_worked_answers_weighed_by_problem_two_problems_in_one_language_do_not_swing_the_change():
+    # hr: only 2 problems worked out by both, both turned right; de: 30, none changed.
+    before = {"hr": {"ids": ["h1", "h2"], "worked_accuracy": [0, 0]},
+              "de": {"ids": [f"d{i}" for i in range(30)], "worked_accuracy": [1] * 24 + [0] * 6}}
+    after = {"hr": {"ids": ["h1", "h2"], "worked_accuracy": [1, 1]}, "de": before["de"]}
+    by_language = paired_macro_difference(before, after, "worked_accuracy")
+    by_problem = paired_macro_difference(before, after, "worked_accuracy", weigh="problem")
+    assert by_language["delta"] == pytest.approx(0.5)  # half the figure from two problems
+    assert by_problem["delta"] == pytest.approx(2 / 32)
+
+
+def test_paired_change_over_seeds_counts_each_shared_problem_once():
+    before = {"de": {"ids": ["a", "b", "c", "d"], "accuracy": [1, 0, 0, 0]},
+              "fr": {"ids": ["x", "y"], "accuracy": [1, 1]}}
+    after = {"de": {"ids": ["a", "b", "c", "d"], "accuracy": [1, 1, 1, 0]},
+             "fr": {"ids": ["x", "y"], "accuracy": [1, 0]}}
+    one = paired_macro_difference(before, after, "accuracy")
+    # Two seeds that changed every problem alike are one seed's evidence, not twice it: the same
+    # interval (treating the seeds as independent would narrow it by sqrt(2)).
+    twice = paired_change_over_seeds([(before, after), (before, after)], "accuracy")
+    assert (twice["delta"], twice["low"], twice["high"]) == pytest.approx((one["delta"], one["low"], one["high"]))
+    assert (twice["seeds"], twice["problems"]) == (2, 12)
+
+    # Seeds that disagree problem by problem: the mean of their changes, and each problem's change
+    # averaged over the seeds is one draw. Seed 2 gains on d instead of c and keeps fr's y.
+    other = {"de": {"ids": ["a", "b", "c", "d"], "accuracy": [1, 1, 0, 1]}, "fr": before["fr"]}
+    mixed = paired_change_over_seeds([(before, after), (before, other)], "accuracy")
+    second = paired_macro_difference(before, other, "accuracy")
+    assert mixed["delta"] == pytest.approx((one["delta"] + second["delta"]) / 2)
+    # Each problem's difference averaged over the seeds, times its weight: de (1/2 of the mean over
+    # two languages, shared by 4 problems) 1/8, fr 1/4.
+    de = [0, (1 + 1) / 2 / 8, (1 + 0) / 2 / 8, (0 + 1) / 2 / 8]
+    fr = [0, (-1 + 0) / 2 / 4]
+    variance = sum(len(v) / (len(v) - 1) * sum((x - sum(v) / len(v)) ** 2 for x in v) for v in (de, fr))
+    assert mixed["high"] - mixed["delta"] == pytest.approx(1.959963984540054 * math.sqrt(variance))
+    assert paired_change_over_seeds([({"de": before["de"]}, {"sv": after["de"]})], "accuracy") is None

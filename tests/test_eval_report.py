@@ -99,7 +99,8 @@ def test_full_report_of_24_languages_and_4_stages(tmp_path):
     # Worked-answer accuracy pairs only the problems both worked out (the first 50 of base, 60 of
     # sft): the same 15 turn right among 50, +30 points, where accuracy over all 100 moved +15.
     worked = overall["worked_accuracy"]
-    assert (worked["delta"], worked["problems"]) == (pytest.approx(0.30), 24 * 50)
+    assert (worked["delta"], worked["problems"], worked["weigh"]) == (pytest.approx(0.30), 24 * 50, "problem")
+    assert overall["accuracy"]["weigh"] == "language"
     rl_overall = {c["metric"]: c for c in by_step[("preference", "rl")]["overall"]}["accuracy"]
     expected = sum(accuracy_of("rl", 3, lang) - accuracy_of("preference", 2, lang) for lang in LANGUAGE_CODES) / 24 / N
     assert rl_overall["delta"] == pytest.approx(expected)

@@ -84,7 +84,14 @@ def test_group_report_gives_mean_spread_and_each_seeds_paired_interval(tmp_path)
     assert worked["paired"]["1"]["problems"] == 3
     markdown = paths["markdown"].read_text(encoding="utf-8")
     assert "| sft | accuracy (%) | 50.0 | [" in markdown and "| 25.0 to 75.0 | 50.0 | 75.0 | 25.0 |" in markdown
-    assert "| sft → rl | accuracy | +25.0 | [+25.0, +25.0] | +25.0 to +25.0 | +25.0 [-24.0, +74.0] |" in markdown
+    # The mean's own paired interval: the seeds share the problems, so each problem is one draw of
+    # its changes averaged over seeds (p0: 0, p1..p3: +1/3 each / 4): 0.25 +- 1.96 * sqrt(4/3 * 0.0052083).
+    pooled = change["paired_mean"]
+    assert pooled["delta"] == pytest.approx(0.25) and pooled["problems"] == 12 and pooled["weigh"] == "language"
+    assert pooled["high"] - 0.25 == pytest.approx(1.959964 / 12, rel=1e-5)
+    assert worked["paired_mean"]["weigh"] == "problem" and worked["paired_mean"]["delta"] == pytest.approx(2 / 9)
+    assert ("| sft → rl | accuracy | +25.0 | [+8.7, +41.3] | [+25.0, +25.0] | +25.0 to +25.0 | +25.0 [-24.0, +74.0] |"
+            in markdown)
 
     # The group as the command sees it: rebuilt by `euro-post report`, compared with another group.
     other = _group(tmp_path / "b", {5: {"rl": [1, 1, 1, 1]}, 6: {"rl": [1, 1, 1, 0]}})  # 1.00, 0.75
