@@ -236,7 +236,10 @@ def paired_macro_difference(before: dict, after: dict, metric: str, weigh: str =
     worked-answer accuracy, the paired set can be 2 problems in one language and 30 in another;
     weighing those alike lets two problems swing the whole figure.
     """
-    return paired_change_over_seeds([(before, after)], metric, weigh)
+    change = paired_change_over_seeds([(before, after)], metric, weigh)
+    if change is not None:
+        del change["seeds"]  # one pair: one run's comparison, as report.json records it
+    return change
 
 
 def paired_change_over_seeds(pairs: Sequence[tuple[dict, dict]], metric: str, weigh: str = "language") -> dict | None:
@@ -290,9 +293,8 @@ def paired_change_over_seeds(pairs: Sequence[tuple[dict, dict]], metric: str, we
             mean = sum(values) / m
             variance += m / (m - 1) * sum((v - mean) ** 2 for v in values)
     half = Z95 * math.sqrt(variance)
-    change = {"metric": metric, "delta": delta, "low": delta - half, "high": delta + half, "languages": len(languages),
-              "problems": problems, "weigh": weigh}
-    return change if len(pairs) == 1 else {**change, "seeds": seeds}
+    return {"metric": metric, "delta": delta, "low": delta - half, "high": delta + half, "languages": len(languages),
+            "problems": problems, "weigh": weigh, "seeds": seeds}
 
 
 def macro_mean(stats: Sequence[Stat]) -> float | None:

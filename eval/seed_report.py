@@ -117,7 +117,8 @@ def build_group_report(group_dir: str | Path) -> dict:
             spread = seed_spread(list(deltas.values()))
             if spread:
                 change["metrics"][metric] = {**spread, "values": deltas, "paired": paired}
-                if paired:
+                # Only where every seed's value is its paired change: the interval must belong to the mean.
+                if paired and paired.keys() == deltas.keys():
                     change["metrics"][metric]["paired_mean"] = _paired_mean(reports, before, after, metric)
         changes.append(change)
 
@@ -210,10 +211,10 @@ def render_group(report: dict) -> str:
                 "(accuracy, worked-answer accuracy, format and language consistency; the run report's figure). "
                 "For these the change is the paired one, on the problems both checkpoints could be judged on "
                 "(worked-answer accuracy: the problems both worked out, each weighing the same), so it can differ "
-                "from the difference of the checkpoints' values above. Its paired interval is that of the mean over these seeds: every "
-                "seed was evaluated on the same problems, each problem counts as one draw, so it says whether the "
-                "change is more than the luck of the problems drawn; the interval over seeds says what other seeds "
-                "would give."), ""]
+                "from the difference of the checkpoints' values above. Its paired interval is that of the mean over "
+                "these seeds: every seed was evaluated on the same problems, each problem counts as one draw, so it "
+                "says whether the change is more than the luck of the problems drawn; the interval over seeds says "
+                "what other seeds would give."), ""]
         header = (["change", "metric", "mean", "95% interval paired (the problems drawn)", "95% interval over seeds",
                    "min to max"] + [f"seed {s}" for s in seeds])
         rows = []

@@ -160,7 +160,7 @@ def test_paired_change_over_seeds_counts_each_shared_problem_once():
     # interval (treating the seeds as independent would narrow it by sqrt(2)).
     twice = paired_change_over_seeds([(before, after), (before, after)], "accuracy")
     assert (twice["delta"], twice["low"], twice["high"]) == pytest.approx((one["delta"], one["low"], one["high"]))
-    assert (twice["seeds"], twice["problems"]) == (2, 12)
+    assert (twice["seeds"], twice["problems"]) == (2, 12) and "seeds" not in one
 
     # Seeds that disagree problem by problem: the mean of their changes, and each problem's change
     # averaged over the seeds is one draw. Seed 2 gains on d instead of c and keeps fr's y.

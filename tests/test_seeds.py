@@ -103,6 +103,19 @@ def test_group_report_gives_mean_spread_and_each_seeds_paired_interval(tmp_path)
     assert build_group_report(other)["checkpoints"] == ["rl"]
 
 
+def test_no_paired_interval_of_the_mean_when_a_seed_kept_no_per_problem_scores(tmp_path):
+    group = _group(tmp_path / "a", {0: {"sft": [1, 0, 1, 0], "rl": [1, 1, 1, 0]}, 1: {"sft": [1, 1, 1, 0], "rl": [1, 1, 1, 1]}})
+    for label in ("sft", "rl"):  # seed 1's eval results from before per-problem scores were stored
+        path = group / "seed-1" / "eval" / "results" / f"{label}.json"
+        result = json.loads(path.read_text(encoding="utf-8"))
+        del result["languages"]["de"]["problems"]
+        path.write_text(json.dumps(result), encoding="utf-8")
+    change = build_group_report(group)["changes"][0]["metrics"]["accuracy"]
+    # Seed 1's value is then the plain difference; an interval from seed 0's problems alone would
+    # not belong to the mean beside it.
+    assert set(change["paired"]) == {"0"} and set(change["values"]) == {"0", "1"} and "paired_mean" not in change
+
+
 def test_a_folder_holding_a_single_run_is_not_made_a_seed_group(tmp_path, capsys):
     (tmp_path / "smoke").mkdir()
     (tmp_path / "smoke" / "recipe.yaml").write_text("name: smoke\n", encoding="utf-8")
